@@ -1,0 +1,7 @@
+"""`python -m torchstart …` (and `torchrun -m torchstart …`) run the CLI."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,264 @@
+"""CIFAR-10 from the first source that exists, as uint8 tensors in memory.
+
+Sources, tried in this order (the first one found wins, and `Cifar10Data.describe()` says which):
+
+1. `data_dir` given by the learner (`--data-dir`): torchvision's `cifar-10-batches-py/` layout or
+   `train.npz` + `test.npz` (+ `classes.txt`). A data_dir without CIFAR-10 is an error, not a fallback.
+2. `$TORCHSTART_DATA` (the folder itself or its `cifar10/` subfolder), then the user cache
+   (`$TORCHSTART_CACHE`, else `$XDG_CACHE_HOME/torchstart`, else `~/.cache/torchstart`) `/cifar10`.
+3. torchvision's download into the cache — only when asked (`download=True`).
+4. The embedded sample shipped in the package: 2,000 train / 500 test real CIFAR-10 images.
+
+All 60,000 images take 184 MB as uint8, so they stay in memory as one tensor per split, in the
+files' own HWC layout; batches are converted to float on the training device (see loader.py).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..errors import DataError
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+# Per-channel mean and std of the official training set, pixel values / 255 (R, G, B).
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+IMAGE_SHAPE = (32, 32, 3)  # H, W, C of every stored image
+TORCHVISION_DIR = "cifar-10-batches-py"
+TORCHVISION_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
+TORCHVISION_TEST = ("test_batch",)
+SAMPLE_FILE = "cifar10_sample.npz"
+GET_FULL_SET = ("for the full set: torchstart train --data-dir DIR (cifar-10-batches-py/ or train.npz+test.npz) "
+                "or --download")
+
+
+@dataclass(frozen=True)
+class ArraySplit:
+    """One split: `images` uint8 (N, 32, 32, 3) RGB (HWC, as stored), `labels` int64 (N,)."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def subset(self, n: int, seed: int) -> ArraySplit:
+        """A seeded random subset of `n` images (the files are sorted by class, so never take the first n)."""
+        if n >= len(self):
+            return self
+        idx = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n]
+        return ArraySplit(self.images[idx], self.labels[idx])
+
+
+@dataclass(frozen=True)
+class Cifar10Data:
+    train: ArraySplit
+    test: ArraySplit
+    classes: tuple[str, ...]
+    source: str  # a path, or "embedded sample"
+    layout: str  # "npz" | "torchvision" | "sample"
+
+    @property
+    def is_sample(self) -> bool:
+        return self.layout == "sample"
+
+    def describe(self) -> str:
+        """The one line a run prints about its data."""
+        counts = f"{len(self.train)} train / {len(self.test)} test"
+        if self.is_sample:
+            return f"using the embedded CIFAR-10 sample (real images), {counts} — {GET_FULL_SET}"
+        return f"using CIFAR-10 from {self.source} ({self.layout}), {counts}"
+
+
+def cache_dir() -> Path:
+    """Where torchstart keeps downloaded data: $TORCHSTART_CACHE or the user cache dir."""
+    if os.environ.get("TORCHSTART_CACHE"):
+        return Path(os.environ["TORCHSTART_CACHE"]).expanduser()
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "torchstart"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "torchstart"
+
+
+def detect_layout(folder: Path) -> tuple[str, Path] | None:
+    """('npz' | 'torchvision', the folder holding the files) if `folder` holds CIFAR-10, else None."""
+    if (folder / "train.npz").is_file() and (folder / "test.npz").is_file():
+        return "npz", folder
+    for candidate in (folder / TORCHVISION_DIR, folder):
+        if (candidate / TORCHVISION_TRAIN[0]).is_file():
+            return "torchvision", candidate
+    return None
+
+
+def _check_split(images: np.ndarray, labels: np.ndarray, where: str, num_classes: int) -> None:
+    fix = "re-create the file (images uint8 N×32×32×3 RGB, labels int in 0..9)"
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
+        raise DataError(f"{where}: images must be uint8 N×32×32×3, found {images.dtype} {images.shape}", fix)
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0] or not np.issubdtype(labels.dtype, np.integer):
+        raise DataError(f"{where}: labels must be N integers matching {images.shape[0]} images, "
+                        f"found {labels.dtype} {labels.shape}", fix)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise DataError(f"{where}: labels must be in 0..{num_classes - 1}, found {labels.min()}..{labels.max()}", fix)
+
+
+def _split(images: np.ndarray, labels: np.ndarray, where: str, num_classes: int) -> ArraySplit:
+    _check_split(images, labels, where, num_classes)
+    return ArraySplit(torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels.astype(np.int64)))
+
+
+def load_npz_dir(folder: Path) -> Cifar10Data:
+    """`train.npz` / `test.npz` with arrays `images`, `labels`; optional `classes.txt`."""
+    classes = CIFAR10_CLASSES
+    if (folder / "classes.txt").is_file():
+        classes = tuple((folder / "classes.txt").read_text(encoding="utf-8").split())
+    splits = []
+    for name in ("train", "test"):
+        path = folder / f"{name}.npz"
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                images, labels = arrays["images"], arrays["labels"]
+        except KeyError as err:
+            raise DataError(f"{path}: missing array {err}", "the npz must hold arrays 'images' and 'labels'") from None
+        except (OSError, ValueError, EOFError) as err:
+            raise DataError(f"{path} is not a readable npz file ({err})", "re-copy or re-create it") from None
+        splits.append(_split(images, labels, str(path), len(classes)))
+    return Cifar10Data(splits[0], splits[1], classes, str(folder), "npz")
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickles CIFAR-10's python batches without running arbitrary code.
+
+    The official files are pickled dicts of numpy arrays; a plain `pickle.load` of a file from
+    the internet could execute anything, so only numpy's array reconstruction is allowed.
+    """
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"), ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+        ("_codecs", "encode"),  # how Python 3 pickles bytes at protocol 2
+    }
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+        return super().find_class(module, name)
+
+
+def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with open(path, "rb") as f:
+            entry = _NumpyOnlyUnpickler(f, encoding="latin1").load()
+        data = np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        labels = np.asarray(entry.get("labels", entry.get("fine_labels")), dtype=np.int64)
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing",
+                        f"the {TORCHVISION_DIR} folder needs data_batch_1..5 and test_batch") from None
+    except Exception as err:  # truncated, foreign or malicious file: all one message
+        raise DataError(f"{path} is not a readable CIFAR-10 batch ({type(err).__name__}: {err})",
+                        f"delete the folder and unpack cifar-10-python.tar.gz again ({CIFAR10_URL})") from None
+    return data, labels
+
+
+def load_torchvision_dir(folder: Path) -> Cifar10Data:
+    """torchvision's `cifar-10-batches-py/` (data_batch_1..5, test_batch, batches.meta)."""
+    train = [_read_batch(folder / name) for name in TORCHVISION_TRAIN]
+    test = _read_batch(folder / TORCHVISION_TEST[0])
+    images = np.concatenate([b[0] for b in train])
+    labels = np.concatenate([b[1] for b in train])
+    return Cifar10Data(_split(images, labels, str(folder), 10), _split(*test, str(folder), 10),
+                       CIFAR10_CLASSES, str(folder), "torchvision")
+
+
+def load_dir(folder: Path) -> Cifar10Data | None:
+    """CIFAR-10 from `folder` in whichever layout it holds, or None when it holds none."""
+    found = detect_layout(folder)
+    if found is None:
+        return None
+    layout, where = found
+    return load_npz_dir(where) if layout == "npz" else load_torchvision_dir(where)
+
+
+def load_sample() -> Cifar10Data:
+    """The embedded sample: 2,000 train / 500 test real CIFAR-10 images, 200 / 50 per class."""
+    ref = resources.files("torchstart.data") / "samples" / SAMPLE_FILE
+    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as arrays:
+        classes = tuple(str(c) for c in arrays["classes"])
+        train = _split(arrays["train_images"], arrays["train_labels"], "embedded sample", len(classes))
+        test = _split(arrays["test_images"], arrays["test_labels"], "embedded sample", len(classes))
+    return Cifar10Data(train, test, classes, "embedded sample", "sample")
+
+
+def download(root: Path) -> Cifar10Data:
+    """torchvision's own download of the official archive into `root`; one clear error if it fails."""
+    import torchvision
+
+    try:
+        for train in (True, False):
+            torchvision.datasets.CIFAR10(str(root), train=train, download=True)
+    except Exception as err:  # URLError, HTTPError, timeouts, checksum mismatch, disk full …
+        raise DataError(f"downloading CIFAR-10 failed ({type(err).__name__}: {err})",
+                        f"on a machine with internet fetch {CIFAR10_URL}, unpack it and pass --data-dir "
+                        f"to the folder holding {TORCHVISION_DIR}/ (or copy it to {root})") from None
+    return load_torchvision_dir(root / TORCHVISION_DIR)
+
+
+def find_cifar10(data_dir: Path | None = None, download_ok: bool = False) -> Cifar10Data:
+    """CIFAR-10 from the first source that exists (see the module docstring for the order)."""
+    if data_dir is not None:
+        data_dir = Path(data_dir).expanduser()
+        if not data_dir.is_dir():
+            raise DataError(f"--data-dir {data_dir} does not exist or is not a folder",
+                            "pass the folder that holds cifar-10-batches-py/ or train.npz + test.npz")
+        data = load_dir(data_dir)
+        if data is None:
+            raise DataError(f"--data-dir {data_dir} holds no CIFAR-10",
+                            f"it must contain {TORCHVISION_DIR}/ (torchvision layout) or train.npz + test.npz")
+        return data
+    candidates = []
+    if os.environ.get("TORCHSTART_DATA"):
+        env = Path(os.environ["TORCHSTART_DATA"]).expanduser()
+        candidates += [env, env / "cifar10"]
+    candidates.append(cache_dir() / "cifar10")
+    for folder in candidates:
+        if folder.is_dir():
+            data = load_dir(folder)
+            if data is not None:
+                return data
+    if download_ok:
+        return download(cache_dir() / "cifar10")
+    return load_sample()
+
+
+class CifarDataset(Dataset):
+    """A map-style `torch.utils.data.Dataset` over one split, for DataLoader-based code and lessons.
+
+    Without a transform an item is (float tensor (3, 32, 32) in [0, 1], label) — what
+    `transforms.ToTensor()` gives; with one, the transform receives a PIL image, as torchvision's
+    CIFAR10 dataset does.
+    """
+
+    def __init__(self, split: ArraySplit, transform=None) -> None:
+        self.split = split
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.split)
+
+    def __getitem__(self, index: int):
+        hwc = self.split.images[index]
+        label = int(self.split.labels[index])
+        if self.transform is None:
+            return hwc.permute(2, 0, 1).float().div(255), label
+        from PIL import Image
+
+        return self.transform(Image.fromarray(hwc.numpy())), label

@@ -1,0 +1,144 @@
+"""Pick the device to train on, seed every random generator, and describe what is here.
+
+`pick_device("auto")` is the course's device logic (chapter 二十) brought up to date: it
+asks `torch.accelerator` (PyTorch ≥ 2.6 knows CUDA, ROCm, MPS and XPU through it) and
+falls back to checking CUDA → MPS → CPU by hand on older builds.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .errors import DeviceError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps", "xpu")
+
+
+def _kind_available(kind: str) -> bool:
+    if kind == "cpu":
+        return True
+    if kind == "cuda":
+        return torch.cuda.is_available()
+    if kind == "mps":
+        return hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
+    if kind == "xpu":
+        return hasattr(torch, "xpu") and torch.xpu.is_available()
+    return False
+
+
+def _why_unavailable(kind: str) -> str:
+    if kind == "cuda":
+        if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
+            return "this torch is a CPU-only build"
+        return f"torch was built for CUDA {torch.version.cuda} but no GPU or driver is visible"
+    if kind == "mps":
+        if platform.system() != "Darwin":
+            return "MPS exists only on Apple-silicon Macs"
+        return "torch.backends.mps.is_available() is False (macOS ≥ 12.3 and an Apple GPU are needed)"
+    if kind == "xpu":
+        return "no Intel GPU is visible to this torch build"
+    return f"unknown device kind {kind!r}"
+
+
+def auto_device() -> torch.device:
+    """The best device here: the current accelerator if any, else CPU."""
+    accelerator = getattr(torch, "accelerator", None)
+    if accelerator is not None:
+        if accelerator.is_available():
+            return torch.device(accelerator.current_accelerator().type)
+        return torch.device("cpu")
+    for kind in ("cuda", "mps", "xpu"):
+        if _kind_available(kind):
+            return torch.device(kind)
+    return torch.device("cpu")
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """Turn `auto|cpu|cuda|mps|xpu` (optionally with an index, `cuda:1`) into a usable device.
+
+    Raises DeviceError with the reason and the fix when the named device is not here.
+    """
+    name = name.strip().lower()
+    if name == "auto":
+        return auto_device()
+    kind, _, index = name.partition(":")
+    if kind not in DEVICE_CHOICES or (index and not index.isdigit()):
+        raise DeviceError(f"unknown device {name!r}",
+                          f"use one of {', '.join(DEVICE_CHOICES)} (optionally with an index, e.g. cuda:1)")
+    if not _kind_available(kind):
+        raise DeviceError(f"--device {name} was asked for, but {_why_unavailable(kind)}",
+                          "use --device auto (picks what is here) or run `torchstart doctor`")
+    if index and kind in ("cuda", "xpu"):
+        count = torch.cuda.device_count() if kind == "cuda" else torch.xpu.device_count()
+        if int(index) >= count:
+            raise DeviceError(f"--device {name}: only {count} {kind} device(s) here",
+                              f"use an index below {count}")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and every accelerator) so runs repeat."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds CUDA/MPS/XPU generators
+    os.environ.setdefault("PYTHONHASHSEED", str(seed))
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What a run records about where it ran."""
+
+    device: str
+    name: str
+    torch_version: str
+    cuda_version: str | None
+
+
+def describe_device(device: torch.device) -> DeviceInfo:
+    """A short, human-readable description of `device` (GPU model or CPU architecture)."""
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    elif device.type == "mps":
+        name = f"Apple GPU (macOS {platform.mac_ver()[0]})"
+    elif device.type == "xpu":
+        name = torch.xpu.get_device_name(device)
+    else:
+        name = f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+    return DeviceInfo(str(device), name, torch.__version__, torch.version.cuda)
+
+
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+
+
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for `precision` on `device`; None means plain float32.
+
+    auto: bfloat16 on CUDA GPUs that support it (Ampere and newer; no loss scaling needed),
+    float16 on older CUDA GPUs (with a GradScaler), bfloat16 on XPU, float32 on CPU and MPS
+    (for this small model, CPU bf16 is only faster with AMX/AVX-512-BF16, and MPS autocast
+    gains little at batch sizes a laptop fits).
+    """
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "fp16":
+        return torch.float16
+    if precision != "auto":
+        raise DeviceError(f"unknown precision {precision!r}", f"use one of {', '.join(PRECISION_CHOICES)}")
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "xpu":
+        return torch.bfloat16
+    return None
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """A context manager running matmuls/convs in `dtype` (no-op when dtype is None)."""
+    return torch.autocast(device_type=device.type, dtype=dtype, enabled=dtype is not None)

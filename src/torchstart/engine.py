@@ -1,0 +1,191 @@
+"""The one training loop: `train_one_epoch`, `evaluate`, and `fit` over epochs.
+
+Everything else (CLI, lessons, benchmarks) calls these. They take what they need as
+arguments and return numbers; the only output they make is the progress bar and the
+tracker they are given.
+
+Loss bookkeeping: losses are summed on the device as `loss × batch size` and read once per
+epoch, so the reported numbers are true means per image (the course printed the *sum* of
+batch means, which depends on the batch size) and the GPU is not stalled every step.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .device import autocast
+from .errors import TorchstartError
+from .tracking import NullTracker, Tracker
+
+STEP_LOG_EVERY = 50  # steps between per-step train-loss points in TensorBoard
+
+
+class TrainingDiverged(TorchstartError):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class EvalResult:
+    loss: float  # mean cross-entropy per image
+    accuracy: float  # fraction correct, 0..1
+    confusion: torch.Tensor  # (K, K) int64 counts; row = true class, column = predicted
+
+    @property
+    def num_images(self) -> int:
+        return int(self.confusion.sum())
+
+    @property
+    def per_class_accuracy(self) -> list[float]:
+        """Accuracy of each true class (recall), 0..1."""
+        totals = self.confusion.sum(dim=1).tolist()
+        return [hits / max(total, 1) for hits, total in zip(self.confusion.diagonal().tolist(), totals)]
+
+
+@dataclass
+class EpochRecord:
+    epoch: int  # 1-based
+    train_loss: float  # mean per image (with label smoothing, if the recipe uses it)
+    test_loss: float  # mean per image, plain cross-entropy
+    test_accuracy: float  # 0..1
+    epoch_seconds: float  # training + evaluation of this epoch
+    elapsed_seconds: float  # since training started (resumes included)
+    train_images_per_s: float  # training images / training seconds (evaluation excluded)
+    lr: float  # learning rate at the end of the epoch
+    train_images: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class History:
+    epochs: list[EpochRecord] = field(default_factory=list)
+    best_test_accuracy: float = 0.0
+    best_epoch: int = 0
+    step: int = 0  # optimiser steps taken so far
+
+    @property
+    def elapsed_seconds(self) -> float:
+        return self.epochs[-1].elapsed_seconds if self.epochs else 0.0
+
+
+@dataclass
+class TrainState:
+    """What the loop steps: the model and its optimiser, scheduler and (fp16 only) grad scaler."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
+    scaler: torch.amp.GradScaler | None = None
+    loss_fn: nn.Module = field(default_factory=nn.CrossEntropyLoss)
+    amp_dtype: torch.dtype | None = None  # autocast dtype; None = float32
+
+
+def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *, epoch: int = 0,
+                    start_step: int = 0, tracker: Tracker | None = None,
+                    progress: bool = False) -> tuple[float, int, int]:
+    """One pass over `loader`. Returns (mean loss per image, images seen, steps taken)."""
+    model, optimizer = state.model, state.optimizer
+    tracker = tracker or NullTracker()
+    model.train()
+    loss_sum = torch.zeros((), device=device)
+    images = steps = 0
+    bar = tqdm(total=len(loader), desc=f"epoch {epoch}", unit="batch", leave=False, disable=not progress)
+    for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with autocast(device, state.amp_dtype):
+            loss = state.loss_fn(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        if state.scaler is not None:
+            state.scaler.scale(loss).backward()
+            state.scaler.step(optimizer)
+            state.scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        if state.scheduler is not None:
+            state.scheduler.step()
+        loss_sum += loss.detach().float() * y.shape[0]
+        images += y.shape[0]
+        steps += 1
+        if steps % STEP_LOG_EVERY == 0:
+            value = loss.item()  # one sync every STEP_LOG_EVERY steps
+            if not math.isfinite(value):
+                raise TrainingDiverged(f"the training loss became {value} at step {start_step + steps} "
+                                       f"(epoch {epoch})", "lower the learning rate, e.g. --lr half as big")
+            tracker.log_scalar("train_loss_step", value, start_step + steps)
+            bar.set_postfix(loss=f"{value:.3f}")
+        bar.update(1)
+    bar.close()
+    mean = (loss_sum / max(images, 1)).item()
+    if not math.isfinite(mean):
+        raise TrainingDiverged(f"the training loss became {mean} in epoch {epoch}",
+                               "lower the learning rate, e.g. --lr half as big")
+    return mean, images, steps
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, loader: Iterable, device: torch.device, num_classes: int,
+             amp_dtype: torch.dtype | None = None) -> EvalResult:
+    """Mean loss, accuracy and confusion matrix of `model` over `loader`."""
+    model.eval()
+    loss_sum = torch.zeros((), device=device)
+    confusion = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=device)
+    for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        with autocast(device, amp_dtype):
+            logits = model(x)
+        loss_sum += nn.functional.cross_entropy(logits.float(), y, reduction="sum")
+        confusion += torch.bincount(y * num_classes + logits.argmax(dim=1), minlength=num_classes**2)
+    confusion = confusion.view(num_classes, num_classes).cpu()
+    n = int(confusion.sum())
+    return EvalResult(loss=loss_sum.item() / max(n, 1), accuracy=confusion.trace().item() / max(n, 1),
+                      confusion=confusion)
+
+
+EpochCallback = Callable[[EpochRecord, EvalResult, History], None]
+
+
+def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, epochs: int,
+        num_classes: int, history: History | None = None, tracker: Tracker | None = None,
+        progress: bool = False, on_epoch_end: EpochCallback | None = None) -> History:
+    """Train until `epochs` epochs are done (continuing `history` when resuming) and return the history.
+
+    After every epoch: evaluate on `test_loader`, log to `tracker`, then call `on_epoch_end`
+    (the caller saves checkpoints and prints there).
+    """
+    history = history or History()
+    tracker = tracker or NullTracker()
+    for epoch in range(len(history.epochs) + 1, epochs + 1):
+        if hasattr(train_loader, "set_epoch"):
+            train_loader.set_epoch(epoch - 1)
+        start = time.perf_counter()
+        train_loss, images, steps = train_one_epoch(state, train_loader, device, epoch=epoch,
+                                                    start_step=history.step, tracker=tracker,
+                                                    progress=progress)
+        train_seconds = time.perf_counter() - start
+        result = evaluate(state.model, test_loader, device, num_classes, state.amp_dtype)
+        seconds = time.perf_counter() - start
+        history.step += steps
+        record = EpochRecord(
+            epoch=epoch, train_loss=train_loss, test_loss=result.loss, test_accuracy=result.accuracy,
+            epoch_seconds=seconds, elapsed_seconds=history.elapsed_seconds + seconds,
+            train_images_per_s=images / max(train_seconds, 1e-9),
+            lr=state.optimizer.param_groups[0]["lr"], train_images=images,
+        )
+        history.epochs.append(record)
+        if result.accuracy > history.best_test_accuracy or history.best_epoch == 0:
+            history.best_test_accuracy, history.best_epoch = result.accuracy, epoch
+        for tag in ("train_loss", "test_loss", "test_accuracy", "lr", "train_images_per_s"):
+            tracker.log_scalar(tag, getattr(record, tag), epoch)
+        tracker.flush()
+        if on_epoch_end is not None:
+            on_epoch_end(record, result, history)
+    return history

@@ -1,0 +1,82 @@
+"""Use a trained checkpoint: measure it on a test set (`evaluate`) or classify images (`predict`).
+
+Both read the normalisation and class names stored in the checkpoint, so an image is prepared
+exactly as the training images were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .checkpoint import load_checkpoint, model_from_checkpoint
+from .data import TensorLoader, find_cifar10
+from .data.images import image_to_input, open_rgb
+from .device import pick_device
+from .engine import evaluate
+from .errors import CheckpointError
+
+
+@dataclass
+class EvaluationReport:
+    accuracy: float  # 0..1
+    loss: float  # mean cross-entropy per image
+    per_class_accuracy: dict[str, float]  # class name → 0..1
+    num_images: int
+    data: str  # the "using CIFAR-10 from …" line
+    checkpoint: str
+    epoch: int | None
+
+    def to_dict(self) -> dict:
+        return {"accuracy": self.accuracy, "loss": self.loss, "per_class_accuracy": self.per_class_accuracy,
+                "num_images": self.num_images, "data": self.data, "checkpoint": self.checkpoint,
+                "epoch": self.epoch}
+
+
+def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: str = "auto",
+                        batch_size: int = 1000) -> EvaluationReport:
+    """Accuracy, mean loss and per-class accuracy of a checkpoint on the CIFAR-10 test split."""
+    checkpoint = load_checkpoint(path)
+    target = pick_device(device)
+    model = model_from_checkpoint(checkpoint, path).to(target)
+    data = find_cifar10(data_dir)
+    if len(data.classes) != checkpoint["num_classes"]:
+        raise CheckpointError(f"{path} predicts {checkpoint['num_classes']} classes but the data has "
+                              f"{len(data.classes)}", "evaluate on the data set the model was trained on")
+    norm = checkpoint["normalization"]
+    loader = TensorLoader(data.test.images, data.test.labels, batch_size=batch_size, device=target,
+                          mean=norm["mean"], std=norm["std"], channels_last=False)
+    result = evaluate(model, loader, target, len(data.classes))
+    per_class = dict(zip(checkpoint["classes"], result.per_class_accuracy))
+    return EvaluationReport(result.accuracy, result.loss, per_class, result.num_images, data.describe(),
+                            str(path), checkpoint.get("epoch"))
+
+
+@dataclass
+class Prediction:
+    image: str
+    top: list[tuple[str, float]]  # (class name, probability 0..1), most likely first
+
+    def to_dict(self) -> dict:
+        return {"image": self.image, "top": [{"class": c, "probability": p} for c, p in self.top]}
+
+
+def predict_images(path: Path | str, images: Sequence[Path | str], topk: int = 3,
+                   device: str = "auto") -> list[Prediction]:
+    """The `topk` most likely classes of each image (any format Pillow reads)."""
+    checkpoint = load_checkpoint(path)
+    target = pick_device(device)
+    model = model_from_checkpoint(checkpoint, path).to(target)
+    norm, size = checkpoint["normalization"], tuple(checkpoint["input_size"])
+    # Decode every image first, so a bad file is reported before any work is done.
+    batch = torch.cat([image_to_input(open_rgb(p), size, norm["mean"], norm["std"]) for p in images])
+    with torch.inference_mode():
+        probs = torch.softmax(model(batch.to(target)).float(), dim=1).cpu()  # (N, num_classes)
+    k = max(1, min(topk, probs.shape[1]))
+    values, indices = probs.topk(k, dim=1)
+    classes = checkpoint["classes"]
+    return [Prediction(str(p), [(classes[i], float(v)) for v, i in zip(vs.tolist(), ix.tolist())])
+            for p, vs, ix in zip(images, values, indices)]

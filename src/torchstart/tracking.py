@@ -1,0 +1,96 @@
+"""Where training numbers go: TensorBoard (or nowhere), and the two plots of a finished run.
+
+The engine only knows the small `Tracker` protocol, so a lesson can pass `NullTracker()` and a
+test can pass a list-backed fake.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import torch
+
+
+class Tracker(Protocol):
+    def log_scalar(self, tag: str, value: float, step: int) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class NullTracker:
+    """Drops everything (lessons, tests, non-zero DDP ranks)."""
+
+    def log_scalar(self, tag: str, value: float, step: int) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class TensorBoardTracker:
+    """Writes TensorBoard event files under `log_dir` (view with `tensorboard --logdir …`)."""
+
+    def __init__(self, log_dir: Path) -> None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(log_dir=str(log_dir))
+
+    def log_scalar(self, tag: str, value: float, step: int) -> None:
+        self.writer.add_scalar(tag, value, step)
+
+    def flush(self) -> None:
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: works with no screen (servers, CI, SSH)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(epochs: list[dict], path: Path) -> None:
+    """Loss (train and test) and test accuracy per epoch, side by side, as a PNG."""
+    plt = _pyplot()
+    x = [e["epoch"] for e in epochs]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(x, [e["train_loss"] for e in epochs], marker="o", label="train (mean per image)")
+    ax_loss.plot(x, [e["test_loss"] for e in epochs], marker="o", label="test (mean per image)")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
+    ax_loss.legend()
+    ax_acc.plot(x, [100 * e["test_accuracy"] for e in epochs], marker="o", color="tab:green")
+    ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_confusion(confusion: torch.Tensor, classes: list[str] | tuple[str, ...], path: Path) -> None:
+    """Confusion matrix (rows = true class, columns = predicted), each row as % of that class."""
+    plt = _pyplot()
+    counts = confusion.double().cpu()
+    percent = (100 * counts / counts.sum(dim=1, keepdim=True).clamp(min=1)).numpy()
+    k = len(classes)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.6 * k, 0.8 + 0.6 * k))
+    ax.imshow(percent, cmap="Blues", vmin=0, vmax=100)
+    ax.set_xticks(range(k), classes, rotation=45, ha="right")
+    ax.set_yticks(range(k), classes)
+    ax.set(xlabel="predicted", ylabel="true", title="confusion matrix (% of each true class)")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, f"{percent[i, j]:.0f}", ha="center", va="center", fontsize=7,
+                    color="white" if percent[i, j] > 50 else "black")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
