@@ -1,0 +1,81 @@
+"""Shared fixtures: an isolated data environment, tiny CIFAR-10 folders, and the real-data helper."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data. Missing: a loud failure under CI=true, a skip elsewhere."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        message = f"real data {path} is missing (tests read ../shared/data beside the checkout)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message + " — CI must have it")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_env(tmp_path_factory, monkeypatch):
+    """No test may find the learner's own data or cache: point both at empty temp folders."""
+    monkeypatch.setenv("TORCHSTART_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("TORCHSTART_DATA", raising=False)
+
+
+def fake_cifar(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n random uint8 images (N, 32, 32, 3) and labels cycling through 0..9."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8), np.arange(n, dtype=np.int64) % 10
+
+
+def write_npz_dir(folder: Path, n_train: int = 100, n_test: int = 50) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, n, seed in (("train", n_train, 1), ("test", n_test, 2)):
+        images, labels = fake_cifar(n, seed)
+        np.savez(folder / f"{name}.npz", images=images, labels=labels)
+    return folder
+
+
+def write_torchvision_dir(root: Path, per_batch: int = 20) -> tuple[Path, np.ndarray, np.ndarray]:
+    """root/cifar-10-batches-py in the official format (pickled dicts, CHW rows). Returns train arrays."""
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    all_images, all_labels = [], []
+    for i, name in enumerate([f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]):
+        images, labels = fake_cifar(per_batch, seed=10 + i)
+        rows = images.transpose(0, 3, 1, 2).reshape(per_batch, 3072)  # official: R plane, G plane, B plane
+        with open(folder / name, "wb") as f:
+            pickle.dump({"batch_label": name, "labels": labels.tolist(), "data": rows}, f, protocol=2)
+        if name != "test_batch":
+            all_images.append(images)
+            all_labels.append(labels)
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                                     "ship", "truck"], "num_cases_per_batch": per_batch}, f, protocol=2)
+    return folder, np.concatenate(all_images), np.concatenate(all_labels)
+
+
+@pytest.fixture
+def npz_dir(tmp_path) -> Path:
+    return write_npz_dir(tmp_path / "cifar_npz")
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory) -> Path:
+    """One short fast-recipe run on the embedded sample (shared by the inference tests)."""
+    from torchstart.cli import main
+
+    out = tmp_path_factory.mktemp("run")
+    with pytest.MonkeyPatch.context() as mp:  # session scope runs before the autouse isolation
+        mp.setenv("TORCHSTART_CACHE", str(tmp_path_factory.mktemp("cache")))
+        mp.delenv("TORCHSTART_DATA", raising=False)
+        assert main(["train", "--epochs", "1", "--max-train-images", "512", "--out", str(out), "--quiet"]) == 0
+    return out

@@ -1,0 +1,146 @@
+"""End to end through `main(argv)`: train on the embedded sample, then evaluate and predict."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from torchstart.cli import main
+from torchstart.data import load_sample
+
+EPOCH_KEYS = {"epoch", "train_loss", "test_loss", "test_accuracy", "epoch_seconds", "elapsed_seconds",
+              "train_images_per_s"}
+
+
+def test_train_writes_a_complete_run_dir(trained_run):
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert metrics["finished"] and metrics["data"]["layout"] == "sample" and metrics["device"] == "cpu"
+    assert metrics["config"]["recipe"] == "fast" and metrics["torch_version"] == torch.__version__
+    assert metrics["data"]["train_images"] == 512 and metrics["data"]["test_images"] == 500
+    (epoch,) = metrics["epochs"]
+    assert EPOCH_KEYS <= set(epoch) and 0 <= epoch["test_accuracy"] <= 1 and epoch["train_images_per_s"] > 0
+    assert metrics["best_test_accuracy"] == epoch["test_accuracy"]
+    for name in ("checkpoints/last.pt", "checkpoints/best.pt", "curves.png", "confusion_matrix.png"):
+        assert (trained_run / name).stat().st_size > 0, name
+    assert list((trained_run / "tb").glob("events.out.tfevents.*"))
+
+
+def test_tensorboard_events_hold_the_epoch_scalars(trained_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(trained_run / "tb"))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"train_loss", "test_loss", "test_accuracy", "lr"} <= tags
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    (point,) = events.Scalars("test_accuracy")
+    assert point.value == pytest.approx(metrics["epochs"][0]["test_accuracy"], rel=1e-6)
+
+
+def test_checkpoint_holds_what_inference_and_resume_need(trained_run):
+    ckpt = torch.load(trained_run / "checkpoints" / "last.pt", weights_only=True)
+    assert {"model_state", "optimizer_state", "scheduler_state", "epoch", "step", "rng_state", "config",
+            "classes", "normalization", "best_test_accuracy"} <= set(ckpt)
+    assert ckpt["epoch"] == 1 and ckpt["step"] == 2 and ckpt["classes"][0] == "airplane"
+
+
+def test_evaluate_json_agrees_with_training(trained_run, capsys):
+    assert main(["evaluate", str(trained_run / "checkpoints" / "best.pt"), "--json"]) == 0
+    out = capsys.readouterr().out
+    report = json.loads(out)  # stdout holds one JSON object and nothing else
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    assert report["accuracy"] == pytest.approx(metrics["best_test_accuracy"], abs=1e-9)
+    assert report["loss"] == pytest.approx(metrics["epochs"][0]["test_loss"], rel=1e-4)
+    assert set(report["per_class_accuracy"]) == set(load_sample().classes)
+    per_class_mean = sum(report["per_class_accuracy"].values()) / 10  # balanced test set: mean = accuracy
+    assert per_class_mean == pytest.approx(report["accuracy"], abs=1e-9)
+
+
+def test_evaluate_human_output(trained_run, capsys):
+    assert main(["evaluate", str(trained_run / "checkpoints" / "best.pt")]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy" in out and "airplane" in out and "truck" in out
+
+
+def test_predict_images_of_every_mode(trained_run, tmp_path, capsys):
+    sample = load_sample().test.images[0].numpy()
+    base = Image.fromarray(sample).resize((64, 48))
+    paths = []
+    for mode, ext in (("RGBA", "png"), ("L", "png"), ("P", "gif"), ("RGB", "jpg")):
+        path = tmp_path / f"img_{mode}.{ext}"
+        base.convert(mode).save(path)
+        paths.append(str(path))
+    assert main(["predict", str(trained_run / "checkpoints" / "best.pt"), *paths, "--topk", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["predictions"]
+    assert [p["image"] for p in result] == paths
+    for p in result:
+        assert len(p["top"]) == 2 and p["top"][0]["probability"] >= p["top"][1]["probability"]
+        assert p["top"][0]["class"] in load_sample().classes
+
+
+def test_predict_text_output(trained_run, tmp_path, capsys):
+    path = tmp_path / "cat pic.png"  # a space in the name
+    Image.fromarray(load_sample().test.images[3].numpy()).save(path)
+    assert main(["predict", str(trained_run / "checkpoints" / "best.pt"), str(path)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{path}: ") and line.count("%") == 3
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["train", "--epochs", "0"], "--epochs must be at least 1"),
+    (["train", "--batch-size", "-4"], "--batch-size must be at least 1"),
+    (["train", "--device", "tpu"], "unknown device"),
+    (["train", "--data-dir", "/no/such/dir"], "does not exist"),
+    (["evaluate", "missing.pt"], "does not exist"),
+    (["predict", "missing.pt", "x.png"], "does not exist"),
+])
+def test_learner_errors_are_one_line_exit_2(argv, match, capsys, tmp_path):
+    assert main(argv + (["--out", str(tmp_path / "r")] if argv[0] == "train" else [])) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert match in err
+
+
+def test_predict_non_image_and_foreign_checkpoint(trained_run, tmp_path, capsys):
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    assert main(["predict", str(trained_run / "checkpoints" / "best.pt"), str(text)]) == 2
+    assert "notes.jpg is not an image" in capsys.readouterr().err
+    foreign = tmp_path / "foreign.pth"
+    torch.save({"weight": torch.zeros(3)}, foreign)
+    assert main(["evaluate", str(foreign)]) == 2
+    assert "not a torchstart checkpoint" in capsys.readouterr().err
+
+
+def test_unwritable_out_fails_before_training(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the run dir should go")
+    assert main(["train", "--out", str(blocker / "run"), "--quiet"]) == 2
+    assert "cannot write the run directory" in capsys.readouterr().err
+
+
+def test_dry_run_seed_recipe_on_an_npz_dir(npz_dir, tmp_path, capsys):
+    out = tmp_path / "dry"
+    argv = ["train", "--recipe", "seed", "--dry-run", "--batch-size", "16", "--data-dir", str(npz_dir)]
+    assert main(argv + ["--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"using CIFAR-10 from {npz_dir} (npz), 100 train / 50 test" in text
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["recipe"] == "seed" and len(metrics["epochs"]) == 10
+    assert metrics["epochs"][0]["train_images"] == 3 * 16  # dry run: 3 batches per epoch
+
+
+def test_installed_console_script(trained_run, tmp_path):
+    exe = shutil.which("torchstart") or str(Path(sys.executable).with_name("torchstart"))
+    assert Path(exe).exists(), "the console script is installed by pip install -e ."
+    result = subprocess.run([exe, "evaluate", str(trained_run / "checkpoints" / "best.pt"), "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert 0 <= json.loads(result.stdout)["accuracy"] <= 1
+    bad = subprocess.run([exe, "train", "--epochs", "0"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

@@ -1,0 +1,116 @@
+"""The in-memory batch loader: normalisation, order, augmentation, and agreement with a DataLoader."""
+
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from torchstart.data import CIFAR10_MEAN, CIFAR10_STD, CifarDataset, TensorLoader, epoch_order, load_sample
+from torchstart.data.loader import random_translate
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_sample().train
+
+
+def test_batches_have_the_right_shape_dtype_and_layout(sample):
+    loader = TensorLoader(sample.images, sample.labels, batch_size=64, shuffle=True, crop_padding=2, flip=True,
+                          mean=CIFAR10_MEAN, std=CIFAR10_STD)
+    batches = list(loader)
+    assert len(batches) == len(loader) == 32  # 2000 / 64, last batch of 16
+    x, y = batches[0]
+    assert x.shape == (64, 3, 32, 32) and x.dtype == torch.float32 and y.dtype == torch.int64
+    assert x.is_contiguous(memory_format=torch.channels_last)
+    assert batches[-1][0].shape[0] == 2000 - 31 * 64
+    assert sum(len(b[1]) for b in batches) == 2000
+
+
+def test_normalisation_matches_torchvision(sample):
+    from torchvision import transforms
+
+    loader = TensorLoader(sample.images, sample.labels, batch_size=8, mean=CIFAR10_MEAN, std=CIFAR10_STD,
+                          channels_last=False)
+    x, y = next(iter(loader))
+    assert x.is_contiguous()
+    reference = transforms.Compose([transforms.ToTensor(), transforms.Normalize(CIFAR10_MEAN, CIFAR10_STD)])
+    dataset = CifarDataset(sample, transform=reference)
+    expected = torch.stack([dataset[i][0] for i in range(8)])
+    torch.testing.assert_close(x, expected, atol=1e-5, rtol=1e-5)
+    assert y.tolist() == [dataset[i][1] for i in range(8)]
+
+
+def test_each_epoch_is_a_new_seeded_permutation():
+    a0, a1 = epoch_order(1000, seed=0, epoch=0), epoch_order(1000, seed=0, epoch=1)
+    assert sorted(a0.tolist()) == list(range(1000)) and not torch.equal(a0, a1)
+    assert torch.equal(a0, epoch_order(1000, seed=0, epoch=0))
+    assert not torch.equal(a0, epoch_order(1000, seed=1, epoch=0))
+    assert torch.equal(epoch_order(5, 0, 0, shuffle=False), torch.arange(5))
+
+
+def test_same_batches_as_the_dataloader_path(sample):
+    """The device loader (run here on CPU) gives what Dataset + DataLoader give in the same order."""
+    loader = TensorLoader(sample.images, sample.labels, batch_size=100, shuffle=True, seed=3, device="cpu",
+                          mean=CIFAR10_MEAN, std=CIFAR10_STD)
+    loader.set_epoch(2)
+    from torchvision import transforms
+
+    dataset = CifarDataset(sample, transforms.Compose([transforms.ToTensor(),
+                                                       transforms.Normalize(CIFAR10_MEAN, CIFAR10_STD)]))
+    reference = DataLoader(dataset, batch_size=100, sampler=epoch_order(len(sample), 3, 2).tolist())
+    for (x, y), (rx, ry) in zip(loader, reference):
+        torch.testing.assert_close(x, rx, atol=1e-5, rtol=1e-5)
+        assert torch.equal(y, ry)
+
+
+def test_random_translate_is_a_shifted_crop():
+    x = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).view(2, 3, 4, 4)
+    same = random_translate(x, torch.tensor([[1, 1], [1, 1]]), padding=1)
+    assert torch.equal(same, x)
+    moved = random_translate(x, torch.tensor([[0, 2], [2, 0]]), padding=1)
+    # image 0: crop starts one row up (zero row on top) and one column right
+    assert torch.equal(moved[0, :, 1:, :3], x[0, :, :3, 1:]) and moved[0, :, 0].abs().sum() == 0
+    assert moved[0, :, :, 3].abs().sum() == 0
+    # image 1: one row down, one column left
+    assert torch.equal(moved[1, :, :3, 1:], x[1, :, 1:, :3]) and moved[1, :, :, 0].abs().sum() == 0
+
+
+def test_flip_hits_half_the_images(sample):
+    loader = TensorLoader(sample.images, sample.labels, batch_size=500, shuffle=True, flip=True, seed=0)
+    plain = TensorLoader(sample.images, sample.labels, batch_size=500, shuffle=True, seed=0)
+    flipped = total = 0
+    for epoch in range(10):
+        loader.set_epoch(epoch)
+        plain.set_epoch(epoch)
+        for (x, _), (p, _) in zip(loader, plain):
+            changed = (x != p).flatten(1).any(dim=1)
+            assert torch.equal(x[changed], p[changed].flip(3))  # every changed image is exactly mirrored
+            flipped += int(changed.sum())
+            total += len(x)
+    assert total == 20000 and abs(flipped / total - 0.5) < 0.02
+
+
+def test_augmentation_repeats_for_the_same_seed_and_epoch(sample):
+    def first_batch():
+        loader = TensorLoader(sample.images, sample.labels, batch_size=32, shuffle=True, seed=5,
+                              crop_padding=4, flip=True)
+        loader.set_epoch(1)
+        return next(iter(loader))[0]
+
+    assert torch.equal(first_batch(), first_batch())
+
+
+def test_shards_for_distributed_training_cover_the_epoch_once(sample):
+    shards = [TensorLoader(sample.images, sample.labels, batch_size=64, shuffle=True, rank=r, world_size=2)
+              for r in (0, 1)]
+    seen = torch.cat([torch.cat([y for _, y in shard]) for shard in shards])
+    assert len(seen) == 2000 and torch.equal(seen.sort().values, sample.labels.sort().values)
+
+
+def test_max_batches_limits_the_epoch(sample):
+    loader = TensorLoader(sample.images, sample.labels, batch_size=64, max_batches=3)
+    assert len(loader) == 3 and len(list(loader)) == 3
+
+
+def test_rejects_float_images(sample):
+    with pytest.raises(ValueError, match="uint8"):
+        TensorLoader(sample.images.float(), sample.labels, batch_size=4)
