@@ -65,6 +65,10 @@ def test_precision_resolution(monkeypatch):
         dev.resolve_precision("int8", cpu)
 
 
+def test_precision_names():
+    assert [dev.precision_name(d) for d in (None, torch.bfloat16, torch.float16)] == ["fp32", "bf16", "fp16"]
+
+
 def test_describe_cpu():
     info = dev.describe_device(torch.device("cpu"))
     assert info.device == "cpu" and "CPU" in info.name and info.torch_version == torch.__version__

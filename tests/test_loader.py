@@ -5,7 +5,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from torchstart.data import CIFAR10_MEAN, CIFAR10_STD, CifarDataset, TensorLoader, epoch_order, load_sample
-from torchstart.data.loader import random_translate
+from torchstart.data.loader import augmented_gather
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +62,37 @@ def test_same_batches_as_the_dataloader_path(sample):
         assert torch.equal(y, ry)
 
 
-def test_random_translate_is_a_shifted_crop():
-    x = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).view(2, 3, 4, 4)
-    same = random_translate(x, torch.tensor([[1, 1], [1, 1]]), padding=1)
-    assert torch.equal(same, x)
-    moved = random_translate(x, torch.tensor([[0, 2], [2, 0]]), padding=1)
-    # image 0: crop starts one row up (zero row on top) and one column right
-    assert torch.equal(moved[0, :, 1:, :3], x[0, :, :3, 1:]) and moved[0, :, 0].abs().sum() == 0
-    assert moved[0, :, :, 3].abs().sum() == 0
-    # image 1: one row down, one column left
-    assert torch.equal(moved[1, :, :3, 1:], x[1, :, 1:, :3]) and moved[1, :, :, 0].abs().sum() == 0
+def pad_crop_flip(image: torch.Tensor, dy: int, dx: int, flip: bool, padding: int) -> torch.Tensor:
+    """The reference: reflect-pad an (H, W, C) image, crop H×W at offset (padding+dy, padding+dx), then mirror."""
+    h, w, _ = image.shape
+    padded = torch.nn.functional.pad(image.permute(2, 0, 1).float(), (padding,) * 4, mode="reflect")
+    crop = padded[:, padding + dy:padding + dy + h, padding + dx:padding + dx + w]
+    return (crop.flip(2) if flip else crop).permute(1, 2, 0).to(torch.uint8)
 
+
+@pytest.mark.parametrize("padding", [1, 2, 4])
+def test_augmented_gather_equals_pad_crop_flip(sample, padding):
+    g = torch.Generator().manual_seed(padding)
+    idx = torch.randint(0, len(sample), (40,), generator=g)
+    shifts = torch.randint(-padding, padding + 1, (40, 2), generator=g)
+    flips = torch.rand(40, generator=g) < 0.5
+    out = augmented_gather(sample.images, idx, shifts, flips)
+    assert out.shape == (40, 32, 32, 3) and out.dtype == torch.uint8
+    for k in range(40):
+        expected = pad_crop_flip(sample.images[idx[k]], int(shifts[k, 0]), int(shifts[k, 1]), bool(flips[k]), padding)
+        assert torch.equal(out[k], expected)
+
+
+def test_augmented_batches_keep_shape_dtype_and_statistics(sample):
+    loader = TensorLoader(sample.images, sample.labels, batch_size=500, shuffle=True, crop_padding=4, flip=True,
+                          mean=CIFAR10_MEAN, std=CIFAR10_STD)
+    plain = TensorLoader(sample.images, sample.labels, batch_size=500, shuffle=True, mean=CIFAR10_MEAN,
+                         std=CIFAR10_STD)
+    (x, y), (p, q) = next(iter(loader)), next(iter(plain))
+    assert x.shape == p.shape == (500, 3, 32, 32) and x.dtype == torch.float32 and torch.equal(y, q)
+    assert not torch.equal(x, p)
+    # Translation and flips move pixels around; the batch's per-channel mean barely changes.
+    torch.testing.assert_close(x.mean(dim=(0, 2, 3)), p.mean(dim=(0, 2, 3)), atol=0.02, rtol=0)
 
 def test_flip_hits_half_the_images(sample):
     loader = TensorLoader(sample.images, sample.labels, batch_size=500, shuffle=True, flip=True, seed=0)

@@ -86,6 +86,7 @@ class TrainState:
     scaler: torch.amp.GradScaler | None = None
     loss_fn: nn.Module = field(default_factory=nn.CrossEntropyLoss)
     amp_dtype: torch.dtype | None = None  # autocast dtype; None = float32
+    grad_clip: float | None = None  # max global gradient norm; None = no clipping
 
 
 def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *, epoch: int = 0,
@@ -105,10 +106,15 @@ def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *
         optimizer.zero_grad(set_to_none=True)
         if state.scaler is not None:
             state.scaler.scale(loss).backward()
+            state.scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
+        else:
+            loss.backward()
+        if state.grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), state.grad_clip)
+        if state.scaler is not None:
             state.scaler.step(optimizer)
             state.scaler.update()
         else:
-            loss.backward()
             optimizer.step()
         if state.scheduler is not None:
             state.scheduler.step()
@@ -143,7 +149,8 @@ def evaluate(model: nn.Module, loader: Iterable, device: torch.device, num_class
         with autocast(device, amp_dtype):
             logits = model(x)
         loss_sum += nn.functional.cross_entropy(logits.float(), y, reduction="sum")
-        confusion += torch.bincount(y * num_classes + logits.argmax(dim=1), minlength=num_classes**2)
+        # index_add_ rather than bincount: bincount reads its input's max on the host (a GPU sync per batch)
+        confusion.index_add_(0, y * num_classes + logits.argmax(dim=1), torch.ones_like(y))
     confusion = confusion.view(num_classes, num_classes).cpu()
     n = int(confusion.sum())
     return EvalResult(loss=loss_sum.item() / max(n, 1), accuracy=confusion.trace().item() / max(n, 1),

@@ -31,7 +31,15 @@ from . import __version__
 from .checkpoint import atomic_write, make_checkpoint, save_checkpoint
 from .config import TrainConfig, to_dict
 from .data import CIFAR10_MEAN, CIFAR10_STD, Cifar10Data, TensorLoader, find_cifar10
-from .device import DeviceInfo, describe_device, pick_device, resolve_precision, seed_everything
+from .device import (
+    DeviceInfo,
+    configure_backends,
+    describe_device,
+    pick_device,
+    precision_name,
+    resolve_precision,
+    seed_everything,
+)
 from .engine import EpochRecord, EvalResult, History, TrainState, fit
 from .errors import ConfigError
 from .models import build_model, count_parameters
@@ -112,7 +120,24 @@ def build_state(config: TrainConfig, num_classes: int, device: torch.device, tot
         scaler=scaler,
         loss_fn=nn.CrossEntropyLoss(label_smoothing=config.optim.label_smoothing),
         amp_dtype=amp_dtype,
+        grad_clip=config.optim.grad_clip,
     )
+
+
+def run_metadata(config: TrainConfig, data: Cifar10Data, info: DeviceInfo, state: TrainState,
+                 train_images: int) -> dict[str, Any]:
+    """The header of metrics.json: what ran, on what, with which data; `epochs` is filled as training goes."""
+    return {
+        "torchstart_version": __version__,
+        "created": datetime.now().isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "config": to_dict(config),
+        "data": {"source": data.source, "layout": data.layout, "train_images": train_images,
+                 "test_images": len(data.test), "classes": list(data.classes)},
+        "device": info.device, "device_name": info.name, "precision": precision_name(state.amp_dtype),
+        "torch_version": str(torch.__version__), "torchvision_version": torchvision.__version__,
+        "finished": False, "best_test_accuracy": 0.0, "best_epoch": 0, "epochs": [],
+    }
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
@@ -125,6 +150,7 @@ def train(config: TrainConfig, *, report: Callable[[str], None] = lambda line: N
     config.validate()
     seed_everything(config.seed)
     device = pick_device(config.device)
+    configure_backends(device)
     data = find_cifar10(config.data.data_dir, config.data.download)
     run_dir = prepare_run_dir(config.out or default_run_dir())
     report(data.describe())
@@ -133,23 +159,13 @@ def train(config: TrainConfig, *, report: Callable[[str], None] = lambda line: N
     state = build_state(config, len(data.classes), device, total_steps=config.epochs * len(train_loader))
     info = describe_device(device)
     mean, std = normalization(config)
-    report(f"device: {info.device} ({info.name}), precision: {state.amp_dtype or torch.float32}; "
+    report(f"device: {info.device} ({info.name}), precision {precision_name(state.amp_dtype)}; "
            f"recipe {config.recipe}: {config.epochs} epochs × {len(train_loader)} steps of {config.batch_size}, "
            f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
            f"({count_parameters(state.model):,} parameters)")
     report(f"run directory: {run_dir}")
 
-    metrics: dict[str, Any] = {
-        "torchstart_version": __version__,
-        "created": datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-        "config": to_dict(config),
-        "data": {"source": data.source, "layout": data.layout, "train_images": train_loader.num_images,
-                 "test_images": len(data.test), "classes": list(data.classes)},
-        "device": info.device, "device_name": info.name, "precision": str(state.amp_dtype or torch.float32),
-        "torch_version": torch.__version__, "torchvision_version": torchvision.__version__,
-        "finished": False, "best_test_accuracy": 0.0, "best_epoch": 0, "epochs": [],
-    }
+    metrics = run_metadata(config, data, info, state, train_loader.num_images)
     tracker = TensorBoardTracker(run_dir / "tb")
     best_path, last_path = run_dir / "checkpoints" / "best.pt", run_dir / "checkpoints" / "last.pt"
     best_confusion: list[torch.Tensor] = []
