@@ -13,6 +13,13 @@ def test_seed_recipe_is_the_course():
     assert c.data.crop_padding == 0 and not c.data.flip and not c.data.normalize  # ToTensor only
 
 
+def test_fast_recipe_takes_bigger_steps_on_accelerators():
+    cpu, gpu = recipe("fast"), recipe("fast", "cuda")
+    assert (cpu.batch_size, gpu.batch_size) == (128, 512) and gpu.optim.lr == 2 * cpu.optim.lr
+    assert recipe("fast", "mps").batch_size == 512
+    assert recipe("seed", "cuda") == recipe("seed")  # the course is the course everywhere
+
+
 def test_overrides_replace_only_given_fields():
     c = with_overrides(recipe("seed"), epochs=3, lr=None, data_dir=Path("x"), crop_padding=4)
     assert c.epochs == 3 and c.optim.lr == 0.01 and c.data.data_dir == Path("x") and c.data.crop_padding == 4

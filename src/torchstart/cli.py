@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import DEFAULT_RECIPE, RECIPES, TrainConfig, recipe, with_overrides
-from .device import DEVICE_CHOICES, PRECISION_CHOICES
+from .device import DEVICE_CHOICES, PRECISION_CHOICES, pick_device
 from .errors import EXIT_USAGE, TorchstartError
 
 
@@ -64,10 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
-    """The recipe with every flag the learner gave applied on top."""
+    """The recipe (as tuned for the device that will run it) with every flag the learner gave on top."""
     return with_overrides(
-        recipe(args.recipe), epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-        out=args.out, device=args.device, precision=args.precision, data_dir=args.data_dir,
+        recipe(args.recipe, pick_device(args.device).type), epochs=args.epochs, batch_size=args.batch_size,
+        lr=args.lr, seed=args.seed, out=args.out, device=args.device, precision=args.precision, data_dir=args.data_dir,
         download=args.download or None, max_train_images=args.max_train_images, compile=args.compile,
         dry_run=args.dry_run, quiet=args.quiet,
     ).validate()
