@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the checkout, unless $TORCHSTART_SHARED points elsewhere.
+SHARED = Path(os.environ.get("TORCHSTART_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 
 
 def shared_data(*parts: str) -> Path:
-    """A path under ../shared/data. Missing: a loud failure under CI=true, a skip elsewhere."""
+    """A path under the shared data folder. Missing: a loud failure under CI=true, a skip elsewhere."""
     path = SHARED.joinpath("data", *parts)
     if not path.exists():
         message = f"real data {path} is missing (tests read ../shared/data beside the checkout)"
