@@ -44,7 +44,6 @@ def layers_from_table(table: list[tuple]) -> nn.Sequential:
         "pool": lambda k: nn.MaxPool2d(k),
         "flatten": nn.Flatten,
         "linear": nn.Linear,
-        "relu": nn.ReLU,
     }
     return nn.Sequential(*(makers[kind](*args) for kind, *args in table))
 
@@ -74,5 +73,5 @@ def build_model(name: str, num_classes: int = 10) -> nn.Module:
     return MODELS[name](num_classes=num_classes)
 
 
-def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

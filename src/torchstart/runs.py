@@ -136,6 +136,7 @@ def run_metadata(config: TrainConfig, data: Cifar10Data, info: DeviceInfo, state
                  "test_images": len(data.test), "classes": list(data.classes)},
         "device": info.device, "device_name": info.name, "precision": precision_name(state.amp_dtype),
         "torch_version": str(torch.__version__), "torchvision_version": torchvision.__version__,
+        "cuda_version": info.cuda_version,
         "finished": False, "best_test_accuracy": 0.0, "best_epoch": 0, "epochs": [],
     }
 
