@@ -42,7 +42,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from torchstart.config import recipe  # noqa: E402
-from torchstart.data import TensorLoader, find_cifar10  # noqa: E402
+from torchstart.data import find_cifar10  # noqa: E402
 from torchstart.engine import TrainState, train_one_epoch  # noqa: E402
 from torchstart.runs import build_state, make_loaders  # noqa: E402
 
@@ -124,12 +124,9 @@ def best_within(epochs: list[dict], budget: float) -> float | None:
 
 def data_path_overhead(data, device: torch.device, steps: int = 60, rounds: int = 3) -> dict:
     """Seconds per step: the fast recipe's loader + step vs the same steps over ready-made batches."""
-    config = recipe("fast")
-    train_loader, _ = make_loaders(data, config, device)
-    loader = TensorLoader(train_loader.images, train_loader.labels, batch_size=config.batch_size, device=device,
-                          mean=(0.49, 0.48, 0.45), std=(0.25, 0.24, 0.26), shuffle=True,
-                          crop_padding=config.data.crop_padding, flip=config.data.flip,
-                          channels_last=config.channels_last, max_batches=steps)
+    config = recipe("fast", device.type)  # the loader `torchstart train` builds on this device
+    loader, _ = make_loaders(data, config, device)
+    loader.max_batches = steps
     ready = list(loader)
 
     class Ready:

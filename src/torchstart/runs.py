@@ -179,8 +179,8 @@ def train(config: TrainConfig, *, report: Callable[[str], None] = lambda line: N
             best_test_accuracy=history.best_test_accuracy, config=to_dict(config),
             rng_state=torch.get_rng_state(), data_source=data.source)
         save_checkpoint(checkpoint, last_path)
-        if history.best_epoch == record.epoch:
-            save_checkpoint(checkpoint, best_path)
+        if history.best_epoch == record.epoch:  # same checkpoint: copy the bytes instead of pickling again
+            atomic_write(best_path, lambda f: f.write(last_path.read_bytes()))
             best_confusion[:] = [result.confusion]
         metrics.update(best_test_accuracy=history.best_test_accuracy, best_epoch=history.best_epoch,
                        epochs=[e.to_dict() for e in history.epochs])
