@@ -80,3 +80,27 @@ def trained_run(tmp_path_factory) -> Path:
         mp.delenv("TORCHSTART_DATA", raising=False)
         assert main(["train", "--epochs", "1", "--max-train-images", "512", "--out", str(out), "--quiet"]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def lesson_result(tmp_path_factory):
+    """lesson_result("conv") → that lesson's default `run` result, computed once per test session.
+
+    The smoke test over all lessons and each lesson's own tests share these runs, so every lesson
+    runs once in CI. Whatever a lesson writes goes to its own temp folder (result paths point there).
+    """
+    from torchstart.lessons import find_lesson
+    from torchstart.lessons.runner import run_lesson
+
+    results = {}
+
+    def get(name: str):
+        if name not in results:
+            lesson = find_lesson(name)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("TORCHSTART_CACHE", str(tmp_path_factory.mktemp("cache")))
+                mp.delenv("TORCHSTART_DATA", raising=False)
+                results[name] = run_lesson(lesson, out=tmp_path_factory.mktemp(lesson.slug))
+        return results[name]
+
+    return get

@@ -123,7 +123,7 @@ def test_unwritable_out_fails_before_training(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("a file where the run dir should go")
     assert main(["train", "--out", str(blocker / "run"), "--quiet"]) == 2
-    assert "cannot write the run directory" in capsys.readouterr().err
+    assert "cannot write the output directory" in capsys.readouterr().err
 
 
 def test_dry_run_seed_recipe_on_an_npz_dir(npz_dir, tmp_path, capsys):

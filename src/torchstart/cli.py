@@ -16,6 +16,7 @@ from . import __version__
 from .config import DEFAULT_RECIPE, RECIPES, TrainConfig, recipe, with_overrides
 from .device import DEVICE_CHOICES, PRECISION_CHOICES, pick_device
 from .errors import EXIT_USAGE, TorchstartError
+from .lessons.runner import add_lesson_options
 
 
 def _add_device(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--topk", type=int, default=3, help="how many classes to show per image")
     _add_device(predict)
     predict.add_argument("--json", action="store_true", help="print one JSON object")
+
+    sub.add_parser("lessons", help="list the course's lessons (number, name, goal)")
+    lesson = sub.add_parser("lesson", help="run one lesson of the course",
+                            description="Run one lesson and print what it shows. `torchstart lessons` lists them.")
+    lesson.add_argument("lesson", metavar="NAME|NUMBER", help="e.g. conv or 9")
+    add_lesson_options(lesson)
     return parser
 
 
@@ -121,7 +128,26 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict}
+def cmd_lessons(args: argparse.Namespace) -> int:
+    from .lessons.runner import listing
+
+    print(listing())
+    print("run one: torchstart lesson NUMBER|NAME [--json] [--out DIR]")
+    return 0
+
+
+def cmd_lesson(args: argparse.Namespace) -> int:
+    from .lessons import find_lesson
+    from .lessons.runner import format_result, run_lesson
+
+    lesson = find_lesson(args.lesson)
+    result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device)
+    print(format_result(lesson, result, args.json))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "lessons": cmd_lessons,
+            "lesson": cmd_lesson}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

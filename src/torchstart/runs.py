@@ -69,16 +69,22 @@ def default_run_dir(root: Path = Path("runs")) -> Path:
     return candidate
 
 
-def prepare_run_dir(path: Path) -> Path:
-    """Create `path` and prove it is writable before any training time is spent."""
+def writable_dir(path: Path) -> Path:
+    """Create `path` and prove it is writable before any time is spent filling it."""
     try:
-        (path / "checkpoints").mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as err:
-        raise ConfigError(f"cannot write the run directory {path} ({err.strerror or err})",
+        raise ConfigError(f"cannot write the output directory {path} ({err.strerror or err})",
                           "pass a writable folder with --out, or free disk space") from None
+    return path
+
+
+def prepare_run_dir(path: Path) -> Path:
+    """The run directory with its checkpoints/ folder, checked writable up front."""
+    writable_dir(path / "checkpoints")
     return path
 
 

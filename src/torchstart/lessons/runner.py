@@ -1,0 +1,110 @@
+"""Run a lesson from the registry and show its result as text or JSON.
+
+`torchstart lesson NAME` and `python -m torchstart.lessons.NAME` both end up in `run_lesson`,
+so a lesson behaves the same from the CLI, from its own module and from the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import json
+import math
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import EXIT_USAGE, TorchstartError
+from . import LESSONS, Lesson, find_lesson
+
+
+def default_out(lesson: Lesson, root: Path = Path("runs") / "lessons") -> Path:
+    """runs/lessons/<NN-name>-<YYYYmmdd-HHMMSS>: where a lesson writes when --out is not given."""
+    return root / f"{lesson.slug}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+def run_lesson(lesson: Lesson, *, out: Path | None = None, data_dir: Path | None = None,
+               device: str = "auto") -> Any:
+    """Call the lesson's `run` with the options it takes (not every lesson reads data or writes files)."""
+    run = lesson.load().run
+    offered = {"out": out or default_out(lesson), "data_dir": data_dir, "device": device}
+    accepted = inspect.signature(run).parameters
+    return run(**{key: value for key, value in offered.items() if key in accepted})
+
+
+def to_jsonable(value: Any) -> Any:
+    """A lesson result (dataclasses, tensors, arrays, paths, tuples) as plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf
+    if isinstance(value, (Path, torch.device, torch.dtype, torch.Size)):
+        return str(value) if not isinstance(value, torch.Size) else list(value)
+    return value
+
+
+def format_result(lesson: Lesson, result: Any, as_json: bool) -> str:
+    if as_json:
+        return json.dumps({"lesson": lesson.name, "number": lesson.number, "result": to_jsonable(result)},
+                          ensure_ascii=False)
+    return f"Lesson {lesson.number}: {lesson.name} — {lesson.goal_en}\n{lesson.load().describe(result)}"
+
+
+def listing() -> str:
+    """The lesson table `torchstart lessons` prints."""
+    width = max(len(lesson.name) for lesson in LESSONS)
+    return "\n".join(f"{lesson.number:>2}  {lesson.name:<{width}}  {lesson.goal_zh}\n"
+                     f"    {'':<{width}}  {lesson.goal_en}" for lesson in LESSONS)
+
+
+def add_lesson_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path,
+                        help="folder for what the lesson writes (default runs/lessons/<lesson>-<time>)")
+    parser.add_argument("--data-dir", type=Path, help="the full data set instead of the embedded sample")
+    parser.add_argument("--device", default="auto", help="auto|cpu|cuda|mps|xpu (lessons that use a device)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+
+def lesson_main(name: str, argv: Sequence[str] | None = None) -> int:
+    """`main()` of every lesson module: `python -m torchstart.lessons.NAME [--out DIR] [--json]`."""
+    lesson = find_lesson(name)
+    parser = argparse.ArgumentParser(prog=f"python -m {lesson.module_name}", description=lesson.goal_en)
+    add_lesson_options(parser)
+    args = parser.parse_args(argv)
+    try:
+        result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device)
+    except TorchstartError as err:
+        print(f"lesson {lesson.name}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_result(lesson, result, args.json))
+    return 0
+
+
+def docs_index(lang: str) -> str:
+    """docs/<lang>/lessons/README.md: the lesson table, generated from the registry."""
+    zh = lang == "zh"
+    lines = ["# 课程练习（lessons）" if zh else "# Lessons", "",
+             ("每一课都能运行：`torchstart lesson 编号或名字`，加 `--json` 输出 JSON。本页由 "
+              "`python scripts/make_docs_index.py` 根据注册表生成。") if zh else
+             ("Every lesson runs: `torchstart lesson NUMBER|NAME`, add `--json` for JSON. This page is generated "
+              "from the registry by `python scripts/make_docs_index.py`."), "",
+             "| # | 课 | 课程章节 | 学什么 |" if zh else "| # | lesson | course chapter | what you learn |",
+             "|---|---|---|---|"]
+    for lesson in LESSONS:
+        goal = lesson.goal_zh if zh else lesson.goal_en
+        lines.append(f"| {lesson.number} | [{lesson.name}]({lesson.slug}.md) | {lesson.chapter} | {goal} |")
+    return "\n".join(lines) + "\n"
