@@ -212,6 +212,16 @@ def download(root: Path) -> Cifar10Data:
     return load_torchvision_dir(root / TORCHVISION_DIR)
 
 
+def search_dirs() -> list[Path]:
+    """The folders searched for CIFAR-10 when no data_dir is given, in order (source 2 of the docstring)."""
+    candidates = []
+    if os.environ.get("TORCHSTART_DATA"):
+        env = Path(os.environ["TORCHSTART_DATA"]).expanduser()
+        candidates += [env, env / "cifar10"]
+    candidates.append(cache_dir() / "cifar10")
+    return candidates
+
+
 def find_cifar10(data_dir: Path | None = None, download_ok: bool = False) -> Cifar10Data:
     """CIFAR-10 from the first source that exists (see the module docstring for the order)."""
     if data_dir is not None:
@@ -224,12 +234,7 @@ def find_cifar10(data_dir: Path | None = None, download_ok: bool = False) -> Cif
             raise DataError(f"--data-dir {data_dir} holds no CIFAR-10",
                             f"it must contain {TORCHVISION_DIR}/ (torchvision layout) or train.npz + test.npz")
         return data
-    candidates = []
-    if os.environ.get("TORCHSTART_DATA"):
-        env = Path(os.environ["TORCHSTART_DATA"]).expanduser()
-        candidates += [env, env / "cifar10"]
-    candidates.append(cache_dir() / "cifar10")
-    for folder in candidates:
+    for folder in search_dirs():
         if folder.is_dir():
             data = load_dir(folder)
             if data is not None:
