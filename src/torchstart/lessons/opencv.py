@@ -1,0 +1,185 @@
+"""Lesson 5 — OpenCV basics (课程第五章 5.1：opencv).
+
+中文：用 OpenCV 对蚂蚁/蜜蜂样例中的一张照片做课程里的常用操作：灰度、HSV、均值模糊、高斯模糊、Canny 边缘、
+腐蚀、膨胀、开运算、闭运算、缩小一半、旋转 45° 和保存，记录每个结果的形状和数据类型，并把它们拼成一张
+对照图（PNG）。同时演示三个常见的坑：OpenCV 读出的是 BGR 而不是 RGB；没有显示器时不能用 `imshow`
+（本课从不调用它，结果都写成文件）；含中文的路径要用 `np.fromfile` + `cv2.imdecode` 读、
+`cv2.imencode(...)[1].tofile(...)` 写。
+
+English: run the course's everyday OpenCV operations on a photo from the ants/bees sample — grayscale,
+HSV, box blur, Gaussian blur, Canny edges, erode, dilate, opening, closing, half-size resize, a 45°
+rotation and saving — record the shape and dtype of each result and lay them out in one contact sheet
+PNG. Along the way it shows three pitfalls: OpenCV gives BGR, not RGB; `imshow` needs a display (the
+lesson never calls it and writes files instead); paths with non-ASCII characters are read with
+`np.fromfile` + `cv2.imdecode` and written with `cv2.imencode(...)[1].tofile(...)`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ..data.folder import hymenoptera_root, image_files
+from ..errors import ImageError
+from ..runs import writable_dir
+from . import find_lesson
+from .runner import default_out, lesson_main
+
+NON_ASCII_NAME = "蚂蚁 图片.jpg"  # Chinese characters and a space: the two things that trip up file APIs
+SHEET_COLUMNS = 4
+LABEL_HEIGHT = 22  # pixels of white strip above each panel for its name
+
+
+@dataclass
+class Result:
+    source: Path  # the sample photo
+    shapes: dict[str, tuple[int, ...]]  # operation → shape of its result, e.g. "gray" → (H, W)
+    dtypes: dict[str, str]  # operation → numpy dtype of its result
+    hue_max: int  # largest hue in the HSV image: OpenCV stores hue as 0–179 (degrees / 2) in uint8
+    canny_values: list[int]  # the distinct pixel values of the edge map
+    saved: Path  # the rotated image written with cv2.imwrite
+    imwrite_ok: bool  # cv2.imwrite's return value: it reports failure with False, not an exception
+    contact_sheet: Path
+    bgr_vs_pil: float  # mean |cv2 array − PIL RGB array|, channels as OpenCV gives them
+    rgb_vs_pil: float  # the same after image[..., ::-1] (BGR → RGB)
+    non_ascii_path: Path
+    non_ascii_equal: bool  # read back through np.fromfile + imdecode: same pixels as the original
+    plain_imread_ok: bool  # did plain cv2.imread(str(path)) read the non-ASCII path on this system?
+    platform: str
+
+
+def sample_image_path(data_dir: Path | None = None) -> Path:
+    """The first JPEG of train/ants in the ants/bees set (the course's 0013035.jpg in both the sample and full set)."""
+    ants = hymenoptera_root(data_dir) / "train" / "ants"
+    jpegs = [name for name in image_files(ants) if name.lower().endswith((".jpg", ".jpeg"))]
+    if not jpegs:
+        raise ImageError(f"{ants} holds no JPEG files", "pass the ants/bees folder that holds train/ants/*.jpg")
+    return ants / jpegs[0]
+
+
+def read_image(path: Path) -> np.ndarray:
+    """The image at `path` as OpenCV's BGR uint8 array (H, W, 3), for any path the OS accepts.
+
+    Python reads the bytes (np.fromfile handles every path) and OpenCV only decodes them; cv2.imread
+    opens the file itself and, on Windows, cannot open names outside the system code page.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"image {path} does not exist", "check the path (quote names with spaces)")
+    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:  # OpenCV signals a failed decode with None, not an exception
+        raise ImageError(f"OpenCV could not decode {path}", "pass a JPEG, PNG or BMP file")
+    return image
+
+
+def write_image(path: Path, image: np.ndarray) -> Path:
+    """Encode `image` (BGR or gray) in the format of the path's suffix and write it; any path works."""
+    ok, encoded = cv2.imencode(Path(path).suffix, image)
+    if not ok:
+        raise ImageError(f"OpenCV could not encode an image as {Path(path).suffix}", "use .png or .jpg")
+    encoded.tofile(path)
+    return Path(path)
+
+
+def operations(image: np.ndarray) -> dict[str, np.ndarray]:
+    """The course's list of OpenCV operations on one BGR image (H, W, 3), in the course's order."""
+    height, width = image.shape[:2]
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)  # (H, W): one channel
+    kernel = np.ones((5, 5), np.uint8)  # 5×5 neighbourhood for the morphology operations
+    rotation = cv2.getRotationMatrix2D((width // 2, height // 2), 45, 1.0)  # angle in degrees, anticlockwise
+    return {
+        "original": image,
+        "gray": gray,
+        "hsv": cv2.cvtColor(image, cv2.COLOR_BGR2HSV),  # still (H, W, 3), channels are hue, saturation, value
+        "blur": cv2.blur(image, (5, 5)),  # mean of each 5×5 window
+        "gaussian": cv2.GaussianBlur(image, (5, 5), 0),  # sigma 0: OpenCV derives it from the kernel size
+        "canny": cv2.Canny(gray, 100, 200),  # (H, W) edge map: 255 on an edge, 0 elsewhere
+        "erode": cv2.erode(image, kernel, iterations=1),
+        "dilate": cv2.dilate(image, kernel, iterations=1),
+        "open": cv2.morphologyEx(image, cv2.MORPH_OPEN, kernel),  # erode then dilate: removes small bright specks
+        "close": cv2.morphologyEx(image, cv2.MORPH_CLOSE, kernel),  # dilate then erode: fills small dark holes
+        "half": cv2.resize(image, (width // 2, height // 2), interpolation=cv2.INTER_LINEAR),  # dsize is (W, H)!
+        "rotate45": cv2.warpAffine(image, rotation, (width, height)),  # same canvas: the corners are cut off
+    }
+
+
+def contact_sheet(panels: dict[str, np.ndarray], height: int, width: int) -> np.ndarray:
+    """All panels on one BGR canvas, SHEET_COLUMNS per row, each on a (height, width) cell under its name."""
+    cells = []
+    for name, panel in panels.items():
+        bgr = cv2.cvtColor(panel, cv2.COLOR_GRAY2BGR) if panel.ndim == 2 else panel
+        cell = np.zeros((height, width, 3), np.uint8)
+        cell[:bgr.shape[0], :bgr.shape[1]] = bgr  # smaller results (half) keep their size, top-left
+        label = np.full((LABEL_HEIGHT, width, 3), 255, np.uint8)
+        cv2.putText(label, name, (4, LABEL_HEIGHT - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+        cells.append(cv2.vconcat([label, cell]))
+    blank = np.full_like(cells[0], 255)
+    cells += [blank] * (-len(cells) % SHEET_COLUMNS)  # fill the last row
+    rows = [cv2.hconcat(cells[i:i + SHEET_COLUMNS]) for i in range(0, len(cells), SHEET_COLUMNS)]
+    return cv2.vconcat(rows)
+
+
+def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
+    out = writable_dir(out or default_out(find_lesson("opencv")))
+    source = sample_image_path(data_dir)
+    image = read_image(source)  # BGR uint8 (H, W, 3)
+    height, width = image.shape[:2]
+    results = operations(image)
+
+    saved = out / "rotate45.jpg"
+    imwrite_ok = bool(cv2.imwrite(str(saved), results["rotate45"]))  # the course's call; check what it returns
+    sheet = write_image(out / "contact_sheet.png", contact_sheet(results, height, width))
+
+    # BGR vs RGB: Pillow decodes the same file to RGB; OpenCV's channel order is the reverse
+    pil_rgb = np.asarray(Image.open(source).convert("RGB"))
+    bgr_vs_pil = mean_abs_diff(image, pil_rgb)
+    # After the flip: 0 when both libraries use the same libjpeg build, a level or two when their decoders differ
+    rgb_vs_pil = mean_abs_diff(image[..., ::-1], pil_rgb)
+
+    non_ascii = out / NON_ASCII_NAME
+    shutil.copyfile(source, non_ascii)
+    non_ascii_equal = bool(np.array_equal(read_image(non_ascii), image))
+    plain_imread_ok = cv2.imread(str(non_ascii)) is not None  # Linux/macOS: usually True; Windows: often None
+
+    return Result(source=source, shapes={name: tuple(a.shape) for name, a in results.items()},
+                  dtypes={name: str(a.dtype) for name, a in results.items()},
+                  hue_max=int(results["hsv"][..., 0].max()),
+                  canny_values=sorted(int(v) for v in np.unique(results["canny"])),
+                  saved=saved, imwrite_ok=imwrite_ok, contact_sheet=sheet, bgr_vs_pil=bgr_vs_pil,
+                  rgb_vs_pil=rgb_vs_pil, non_ascii_path=non_ascii, non_ascii_equal=non_ascii_equal,
+                  plain_imread_ok=plain_imread_ok, platform=sys.platform)
+
+
+def describe(result: Result) -> str:
+    lines = [f"sample image: {result.source}", "operation     shape            dtype"]
+    for name, shape in result.shapes.items():
+        lines.append(f"    {name:<10}{str(shape):<17}{result.dtypes[name]}")
+    plain = "read it" if result.plain_imread_ok else "returned None"
+    lines += [
+        f"HSV hue goes up to {result.hue_max} (OpenCV stores hue 0–179 in uint8); Canny values: {result.canny_values}",
+        f"cv2.imwrite returned {result.imwrite_ok} for {result.saved}",
+        f"contact sheet: {result.contact_sheet}",
+        f"mean |OpenCV − Pillow| per pixel: as BGR {result.bgr_vs_pil:.1f}, after [..., ::-1] {result.rgb_vs_pil:.2f}",
+        f"non-ASCII path {result.non_ascii_path.name!r}: np.fromfile + imdecode gives the same pixels: "
+        f"{result.non_ascii_equal}; plain cv2.imread {plain} on {result.platform}",
+        "no cv2.imshow: it needs a screen (and is missing from opencv-python-headless); open the PNG instead",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return lesson_main("opencv", argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
