@@ -69,3 +69,10 @@ def test_lesson_module_runs_as_a_script():
     done = subprocess.run([sys.executable, "-m", "torchstart.lessons.conv", "--json"], capture_output=True,
                           text=True, timeout=120, check=True)
     assert json.loads(done.stdout)["result"]["stride1"][0] == [10, 12, 12]
+
+
+def test_readme_links_every_lesson_page_in_both_languages():
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    for lesson in LESSONS:
+        for lang in ("zh", "en"):
+            assert f"(docs/{lang}/lessons/{lesson.slug}.md)" in readme
