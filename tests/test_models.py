@@ -1,7 +1,18 @@
+import pytest
 import torch
 from torch import nn
+from torchvision.models import ResNet18_Weights, VGG16_Weights
 
-from torchstart.models import MODELS, TUDUI_LAYERS, Tudui, build_model, count_parameters
+from torchstart.errors import DataError
+from torchstart.models import (
+    MODELS,
+    TUDUI_LAYERS,
+    Tudui,
+    build_model,
+    count_parameters,
+    pretrained_weights_status,
+    require_pretrained_weights,
+)
 
 
 class CourseModule(nn.Module):
@@ -42,3 +53,30 @@ def test_every_registered_model_builds_with_other_class_counts():
     for name in MODELS:
         out = build_model(name, num_classes=3)(torch.randn(2, 3, 32, 32))
         assert out.shape == (2, 3) and torch.isfinite(out).all()
+
+
+def test_uncached_weights_say_which_file_to_download_from_where(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    status = pretrained_weights_status(VGG16_Weights.DEFAULT)
+    assert status == (False, tmp_path / "checkpoints" / "vgg16-397923af.pth",
+                      "https://download.pytorch.org/models/vgg16-397923af.pth")
+    with pytest.raises(DataError) as err:
+        require_pretrained_weights(VGG16_Weights.DEFAULT)
+    message = str(err.value)
+    assert "vgg16-397923af.pth" in message and str(tmp_path / "checkpoints") in message
+    assert "https://download.pytorch.org/models/vgg16-397923af.pth" in message
+    assert "weights=None" in err.value.fix
+
+
+def test_cached_weights_are_found_where_torch_hub_looks(monkeypatch, tmp_path):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    cached = tmp_path / "checkpoints" / "resnet18-f37072fd.pth"  # the file name at the end of the URL
+    cached.parent.mkdir()
+    torch.save({"marker": torch.tensor([7])}, cached)  # a stand-in: detection never reads the file
+    status = pretrained_weights_status(ResNet18_Weights.DEFAULT)
+    assert status.available and status.path == cached
+    assert require_pretrained_weights(ResNet18_Weights.DEFAULT) == cached
+    assert not pretrained_weights_status(VGG16_Weights.DEFAULT).available  # another enum, another file
+    # torch itself takes the same file instead of downloading: the stand-in comes back
+    loaded = torch.hub.load_state_dict_from_url(ResNet18_Weights.DEFAULT.url, progress=False, weights_only=True)
+    assert loaded["marker"].item() == 7

@@ -1,4 +1,5 @@
-"""Models: the course's CIFAR-10 network as a layer table, and a name → builder registry.
+"""Models: the course's CIFAR-10 network as a layer table, a name → builder registry, and a check
+whether torchvision's pretrained weights are already in the torch cache (so they load offline).
 
 The course (chapter 十三) writes the network as one `nn.Sequential` inside a module whose
 attribute is called `model`. We build exactly that from a table, so the parameter names
@@ -17,11 +18,16 @@ keep its model as it is (max-pooling is its only non-linearity). 145,578 paramet
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlparse
 
+import torch
 from torch import nn
 
-from .errors import ConfigError
+from .errors import ConfigError, DataError
 
 # (kind, arguments). "conv": in, out, kernel, padding; "pool": kernel; "linear": in, out.
 TUDUI_LAYERS: list[tuple] = [
@@ -75,3 +81,30 @@ def build_model(name: str, num_classes: int = 10) -> nn.Module:
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+class WeightsStatus(NamedTuple):
+    available: bool  # the file is already in the torch cache, so `weights=` loads without a download
+    path: Path  # where torch looks for it: torch.hub.get_dir()/checkpoints/<file name from the URL>
+    url: str  # where to download it from on a machine with internet
+
+
+def pretrained_weights_status(weights) -> WeightsStatus:
+    """Whether a torchvision weights enum member (e.g. `VGG16_Weights.DEFAULT`) is cached, and where and from where.
+
+    torchvision downloads `weights.url` into the same place `torch.hub.load_state_dict_from_url` uses, so a file
+    copied there by hand is used as if it had been downloaded. Nothing is downloaded or read here.
+    """
+    file_name = os.path.basename(urlparse(weights.url).path)
+    path = Path(torch.hub.get_dir()) / "checkpoints" / file_name
+    return WeightsStatus(path.is_file(), path, weights.url)
+
+
+def require_pretrained_weights(weights) -> Path:
+    """The cached file of `weights`, or a DataError saying which file to download from where and where to put it."""
+    status = pretrained_weights_status(weights)
+    if not status.available:
+        raise DataError(f"the pretrained weights {weights} are not in the torch cache {status.path.parent}",
+                        f"download {status.url} (on any machine with internet) and put it at {status.path} "
+                        "(the folder moves with $TORCH_HOME), or use weights=None")
+    return status.path
