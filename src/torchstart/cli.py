@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device(predict)
     predict.add_argument("--json", action="store_true", help="print one JSON object")
 
+    course = sub.add_parser("import-course-model", help="convert a .pth saved by the course into a checkpoint",
+                            description="Read the course's torch.save(model) or torch.save(model.state_dict()) "
+                                        "file without running code from it, and write a torchstart checkpoint.")
+    course.add_argument("old", type=Path, metavar="OLD.pth")
+    course.add_argument("new", type=Path, metavar="NEW.pt")
+
     sub.add_parser("lessons", help="list the course's lessons (number, name, goal)")
     lesson = sub.add_parser("lesson", help="run one lesson of the course",
                             description="Run one lesson and print what it shows. `torchstart lessons` lists them.")
@@ -128,6 +134,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_course_model(args: argparse.Namespace) -> int:
+    from .checkpoint import import_course_model
+
+    import_course_model(args.old, args.new)
+    print(f"wrote {args.new}: the course's Tudui with the weights of {args.old} (inputs: pixels/255, as ToTensor)")
+    print(f"next: torchstart evaluate {args.new}")
+    return 0
+
+
 def cmd_lessons(args: argparse.Namespace) -> int:
     from .lessons.runner import listing
 
@@ -147,7 +162,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "lessons": cmd_lessons,
-            "lesson": cmd_lesson}
+            "lesson": cmd_lesson, "import-course-model": cmd_import_course_model}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
