@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlparse
@@ -55,7 +56,12 @@ def layers_from_table(table: list[tuple]) -> nn.Sequential:
 
 
 class Tudui(nn.Module):
-    """The course's CIFAR-10 classifier (its author calls it Tudui, 土堆)."""
+    """The course's CIFAR-10 classifier (its author calls it Tudui, 土堆).
+
+    Made for 32×32 inputs. Other sizes work too: after the three conv/pool stages the feature map is
+    (B, 64, H/8, W/8), and a parameter-free adaptive max-pool brings it to the (B, 64, 4, 4) the first
+    linear layer expects. At 32×32 that pool is skipped, so the model is exactly the course's.
+    """
 
     def __init__(self, num_classes: int = 10) -> None:
         super().__init__()
@@ -64,19 +70,110 @@ class Tudui(nn.Module):
         self.model = layers_from_table(table)
 
     def forward(self, x):  # (B, 3, 32, 32) → (B, num_classes)
-        return self.model(x)
+        features = self.model[:6](x)  # (B, 64, H/8, W/8)
+        if features.shape[-2:] != (4, 4):
+            features = nn.functional.adaptive_max_pool2d(features, (4, 4))
+        return self.model[6:](features)
 
 
-MODELS: dict[str, Callable[..., nn.Module]] = {
-    "tudui": Tudui,
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build one registry model and what it expects."""
+
+    build: Callable[..., nn.Module]  # build(num_classes=…, weights=enum member or None) → model
+    head: str  # dotted name of the final nn.Linear, the layer replaced for a new class count
+    weights: str | None = None  # torchvision weights enum, e.g. "ResNet18_Weights"; None = no pretrained weights
+    input_size: int = 32  # side in pixels when the weights declare none
+
+
+def _torchvision(builder: str) -> Callable[..., nn.Module]:
+    """A builder that makes torchvision's model with ImageNet's 1,000 outputs, then fits the head."""
+
+    def build(num_classes: int, weights=None, head: str = "") -> nn.Module:
+        import torchvision
+
+        model = getattr(torchvision.models, builder)(weights=weights)
+        replace_head(model, head, num_classes)
+        return model
+
+    return build
+
+
+MODELS: dict[str, ModelSpec] = {
+    "tudui": ModelSpec(lambda num_classes, weights=None, head="": Tudui(num_classes), head="model.8"),
+    "resnet18": ModelSpec(_torchvision("resnet18"), head="fc", weights="ResNet18_Weights", input_size=224),
+    "mobilenet_v3_small": ModelSpec(_torchvision("mobilenet_v3_small"), head="classifier.3",
+                                    weights="MobileNet_V3_Small_Weights", input_size=224),
+    "vgg16": ModelSpec(_torchvision("vgg16"), head="classifier.6", weights="VGG16_Weights", input_size=224),
 }
 
 
-def build_model(name: str, num_classes: int = 10) -> nn.Module:
-    """A fresh, randomly initialised model from the registry."""
+def model_spec(name: str) -> ModelSpec:
     if name not in MODELS:
         raise ConfigError(f"unknown model {name!r}", f"use one of {', '.join(MODELS)}")
-    return MODELS[name](num_classes=num_classes)
+    return MODELS[name]
+
+
+def weights_enum(name: str, which: str = "DEFAULT"):
+    """torchvision's weights member for model `name` (e.g. ResNet18_Weights.DEFAULT); ConfigError for tudui."""
+    spec = model_spec(name)
+    if spec.weights is None:
+        raise ConfigError(f"model {name!r} has no pretrained weights to download",
+                          "use --weights none, or --init CKPT to start from one of your own checkpoints")
+    import torchvision
+
+    return getattr(torchvision.models, spec.weights)[which]
+
+
+def preprocessing(name: str) -> tuple[int, tuple[float, ...], tuple[float, ...]] | None:
+    """(input side in pixels, mean, std) that the model's weights declare; None for the course model."""
+    spec = model_spec(name)
+    if spec.weights is None:
+        return None
+    transforms = weights_enum(name).transforms()  # ImageClassification: resize → crop → normalise
+    return int(transforms.crop_size[0]), tuple(transforms.mean), tuple(transforms.std)
+
+
+def build_model(name: str, num_classes: int = 10, pretrained: bool = False) -> nn.Module:
+    """A model from the registry: randomly initialised, or (pretrained=True) from torchvision's cached weights.
+
+    Pretrained weights are never downloaded here: when the file is not in the torch cache this ends in one
+    DataError naming the file, the cache folder and the URL to fetch it from.
+    """
+    spec = model_spec(name)
+    weights = None
+    if pretrained:
+        weights = weights_enum(name)
+        require_pretrained_weights(weights)
+    return spec.build(num_classes=num_classes, weights=weights, head=spec.head)
+
+
+def head_layer(model: nn.Module, head: str) -> nn.Linear:
+    return model.get_submodule(head)
+
+
+def replace_head(model: nn.Module, head: str, num_classes: int) -> bool:
+    """Swap the final linear layer for a fresh one with `num_classes` outputs; False when it already fits."""
+    if not head:
+        return False
+    old = head_layer(model, head)
+    if old.out_features == num_classes:
+        return False
+    parent_name, _, child = head.rpartition(".")
+    parent = model.get_submodule(parent_name) if parent_name else model
+    setattr(parent, child, nn.Linear(old.in_features, num_classes))
+    return True
+
+
+def freeze_backbone(model: nn.Module, name: str) -> list[str]:
+    """Only the head keeps requires_grad; returns the names of the parameters that will train."""
+    prefix = model_spec(name).head + "."
+    trained = []
+    for param_name, param in model.named_parameters():
+        param.requires_grad = param_name.startswith(prefix)
+        if param.requires_grad:
+            trained.append(param_name)
+    return trained
 
 
 def count_parameters(model: nn.Module) -> int:
