@@ -65,9 +65,11 @@ def write_graph(model: nn.Module, x: torch.Tensor, log_dir: Path) -> Path:
 
     writer = SummaryWriter(log_dir=str(writable_dir(log_dir)))
     with warnings.catch_warnings():
-        # add_graph records the graph with torch.jit.trace, which newer torch marks as deprecated; the
-        # warning is about TensorBoard's internals, not about anything the learner can change
+        # add_graph records the graph with torch.jit.trace. Newer torch marks that as deprecated, and the
+        # tracer warns that Python `if`s on shapes (Tudui's check for 32×32 inputs) are frozen into the trace;
+        # both are about TensorBoard's internals, not about the picture of the graph or anything to change
         warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         writer.add_graph(model, x)  # traces one forward pass to record which layer feeds which
     writer.close()
     return log_dir
