@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="classify images with a checkpoint")
     predict.add_argument("checkpoint", type=Path)
-    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE", help="image files or folders of images")
     predict.add_argument("--topk", type=int, default=3, help="how many classes to show per image")
     _add_device(predict)
     predict.add_argument("--json", action="store_true", help="print one JSON object")

@@ -14,10 +14,11 @@ import torch
 
 from .checkpoint import load_checkpoint, model_from_checkpoint
 from .data import TensorLoader, find_cifar10
+from .data.folder import IMAGE_SUFFIXES, image_files
 from .data.images import image_to_input, open_rgb
 from .device import pick_device
 from .engine import evaluate
-from .errors import CheckpointError
+from .errors import CheckpointError, ImageError
 
 
 @dataclass
@@ -64,9 +65,24 @@ class Prediction:
         return {"image": self.image, "top": [{"class": c, "probability": p} for c, p in self.top]}
 
 
+def image_paths(paths: Sequence[Path | str]) -> list[Path]:
+    """The image files to classify: each file as given, each folder replaced by the images directly inside it."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            found.append(path)  # open_rgb reports a missing or unreadable file by name
+            continue
+        names = image_files(path)
+        if not names:
+            raise ImageError(f"folder {path} holds no image files", f"put {', '.join(IMAGE_SUFFIXES)} files in it")
+        found += [path / name for name in names]
+    return found
+
+
 def predict_images(path: Path | str, images: Sequence[Path | str], topk: int = 3,
                    device: str = "auto") -> list[Prediction]:
-    """The `topk` most likely classes of each image (any format Pillow reads)."""
+    """The `topk` most likely classes of each image (any format Pillow reads; a folder means its images)."""
+    images = image_paths(images)
     checkpoint = load_checkpoint(path)
     target = pick_device(device)
     model = model_from_checkpoint(checkpoint, path).to(target)

@@ -103,6 +103,8 @@ def _check_split(images: np.ndarray, labels: np.ndarray, where: str, num_classes
     fix = "re-create the file (images uint8 N×32×32×3 RGB, labels int in 0..9)"
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
         raise DataError(f"{where}: images must be uint8 N×32×32×3, found {images.dtype} {images.shape}", fix)
+    if images.shape[0] == 0:
+        raise DataError(f"{where}: holds no images", fix)
     if labels.ndim != 1 or labels.shape[0] != images.shape[0] or not np.issubdtype(labels.dtype, np.integer):
         raise DataError(f"{where}: labels must be N integers matching {images.shape[0]} images, "
                         f"found {labels.dtype} {labels.shape}", fix)
@@ -119,7 +121,11 @@ def load_npz_dir(folder: Path) -> Cifar10Data:
     """`train.npz` / `test.npz` with arrays `images`, `labels`; optional `classes.txt`."""
     classes = CIFAR10_CLASSES
     if (folder / "classes.txt").is_file():
-        classes = tuple((folder / "classes.txt").read_text(encoding="utf-8").split())
+        classes = tuple((folder / "classes.txt").read_text(encoding="utf-8", errors="replace").split())
+        if len(classes) < 2 or len(set(classes)) != len(classes):
+            raise DataError(f"{folder / 'classes.txt'} must list at least 2 different class names, found {len(classes)}"
+                            f"{' (with repeats)' if len(set(classes)) != len(classes) else ''}",
+                            "write one class name per line, in label order (label 0 first), or delete the file")
     splits = []
     for name in ("train", "test"):
         path = folder / f"{name}.npz"
@@ -128,8 +134,9 @@ def load_npz_dir(folder: Path) -> Cifar10Data:
                 images, labels = arrays["images"], arrays["labels"]
         except KeyError as err:
             raise DataError(f"{path}: missing array {err}", "the npz must hold arrays 'images' and 'labels'") from None
-        except (OSError, ValueError, EOFError) as err:
-            raise DataError(f"{path} is not a readable npz file ({err})", "re-copy or re-create it") from None
+        except Exception as err:  # truncated zip (BadZipFile), CRC error, pickled objects, not an npz at all
+            raise DataError(f"{path} is not a readable npz file ({type(err).__name__}: {err})",
+                            "re-copy or re-create it") from None
         splits.append(_split(images, labels, str(path), len(classes)))
     return Cifar10Data(splits[0], splits[1], classes, str(folder), "npz")
 

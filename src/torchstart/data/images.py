@@ -7,7 +7,10 @@ transparency (4 channels), a grayscale scan (1 channel) or a phone photo stored 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -32,23 +35,73 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # L, P, CMYK, YCbCr, RGB …
 
 
-def open_rgb(path: Path | str) -> Image.Image:
-    """The image at `path` as an upright RGB PIL image; ImageError naming the file otherwise."""
+def _reason(err: Exception) -> tuple[str, str]:
+    """(what is wrong, how to fix it) for an exception Pillow raised while opening or decoding a file."""
+    if isinstance(err, UnidentifiedImageError):
+        return "is not an image Pillow can read", "pass a JPEG, PNG, GIF, BMP or WebP file"
+    if isinstance(err, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return f"is too large to open safely ({err})", f"resize it below {Image.MAX_IMAGE_PIXELS:,} pixels first"
+    # OSError "image file is truncated", SyntaxError, struct.error, … from a damaged file
+    return f"could not be decoded ({type(err).__name__}: {err})", "the file is damaged or truncated: re-save it"
+
+
+@contextmanager
+def _strict_pillow() -> Iterator[None]:
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS (~89.5 MP) and twice that, then decodes anyway:
+        # a 10,000×10,000 image would take 300 MB as RGB. Treat the warning as the error it announces.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+@contextmanager
+def _pillow_errors(path: Path) -> Iterator[None]:
+    """Turn whatever Pillow raises on a damaged, foreign or oversized file into one ImageError naming it."""
+    with _strict_pillow():
+        try:
+            yield
+        except Exception as err:
+            cause, fix = _reason(err)
+            raise ImageError(f"{path} {cause}", fix) from None
+
+
+def _existing_file(path: Path | str) -> Path:
     path = Path(path)
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder, not an image", "pass image files (or a folder where one is accepted)")
     if not path.is_file():
         raise ImageError(f"image {path} does not exist", "check the path (quote names with spaces)")
-    try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)  # phone photos: apply the stored rotation
-            image.load()
-            return _to_rgb(image)
-    except UnidentifiedImageError:
-        raise ImageError(f"{path} is not an image Pillow can read", "pass a JPEG, PNG, GIF, BMP or WebP file") from None
-    except Image.DecompressionBombError as err:
-        raise ImageError(f"{path} is too large to open safely ({err})", "resize it below 89 megapixels first") from None
-    except (OSError, SyntaxError, ValueError) as err:
-        raise ImageError(f"{path} could not be decoded ({err})",
-                         "the file is damaged or truncated: re-save it") from None
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path} is an empty file (0 bytes)", "copy the image again; the copy did not finish")
+    return path
+
+
+def open_rgb(path: Path | str) -> Image.Image:
+    """The image at `path` as an upright RGB PIL image; ImageError naming the file otherwise."""
+    path = _existing_file(path)
+    with _pillow_errors(path), Image.open(path) as image:
+        # exif_transpose: phone photos are stored sideways with a rotation tag; apply it (a decoded copy).
+        # Converting inside the error handler too: a mode Pillow cannot turn into RGB (LAB, …) is reported.
+        return _to_rgb(ImageOps.exif_transpose(image))
+
+
+def image_problem(path: Path | str) -> str | None:
+    """Why the file at `path` is not a usable image ("could not be decoded (…)"), or None if it decodes.
+
+    What a data-set scan runs per file, faster than `open_rgb`: a JPEG is decoded at 1/8 scale
+    (`draft`), which still reads its whole compressed stream, so a truncated file is caught.
+    """
+    if os.path.getsize(path) == 0:
+        return "is an empty file (0 bytes)"
+    with _strict_pillow():
+        try:
+            with Image.open(path) as image:
+                if image.format == "JPEG":
+                    image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+                image.load()
+        except Exception as err:
+            return _reason(err)[0]
+    return None
 
 
 def image_to_input(image: Image.Image, size: tuple[int, int], mean: Sequence[float],
