@@ -126,6 +126,20 @@ def test_shards_for_distributed_training_cover_the_epoch_once(sample):
     assert len(seen) == 2000 and torch.equal(seen.sort().values, sample.labels.sort().values)
 
 
+@pytest.mark.parametrize("n", [2000, 1983, 1985])  # 1983 = 31 global batches of 64 - 1: ranks' shares differ
+def test_step_k_of_all_ranks_is_step_k_of_one_process_with_the_global_batch(sample, n):
+    images, labels = sample.images[:n], torch.arange(n)  # labels = image index: shows which images a batch holds
+    single = TensorLoader(images, labels, batch_size=64, shuffle=True, seed=4, drop_last=True)
+    shards = [TensorLoader(images, labels, batch_size=32, shuffle=True, seed=4, drop_last=True, rank=r, world_size=2)
+              for r in (0, 1)]
+    for loader in (single, *shards):
+        loader.set_epoch(3)
+    assert len(single) == len(shards[0]) == len(shards[1]) == n // 64  # same steps: no rank waits for another
+    for (_, whole), (_, part0), (_, part1) in zip(single, *shards):
+        assert len(part0) == len(part1) == 32
+        assert torch.equal(torch.cat([part0, part1]).sort().values, whole.sort().values)
+
+
 def test_max_batches_limits_the_epoch(sample):
     loader = TensorLoader(sample.images, sample.labels, batch_size=64, max_batches=3)
     assert len(loader) == 3 and len(list(loader)) == 3

@@ -78,9 +78,12 @@ class TensorLoader:
         crop_padding: random translation by up to ± this many pixels (0 = off).
         flip: random horizontal flip with probability 0.5.
         channels_last: keep the NHWC memory layout (faster convolutions); False = contiguous NCHW.
-        drop_last: drop a last, smaller batch.
+        drop_last: drop a last, smaller batch (with world_size > 1: a last, smaller *global* batch).
         max_batches: stop after this many batches (dry runs).
-        rank, world_size: under DDP each process takes every world_size-th image of the permutation.
+        rank, world_size: under DDP each process takes every world_size-th image of the permutation, so
+            step k of all ranks together covers positions k·B … (k+1)·B - 1 of it, B = batch_size × world_size:
+            the same images as step k of one process with batch B. Use drop_last=True then, so every rank
+            takes the same number of equal-sized steps (a rank with an extra step would wait forever).
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int,
@@ -116,9 +119,10 @@ class TensorLoader:
     def num_images(self) -> int:
         """Images this process sees per epoch."""
         n = len(self.labels)
-        share = (n - self.rank + self.world_size - 1) // self.world_size
-        if self.drop_last:
-            share = share // self.batch_size * self.batch_size
+        if self.drop_last:  # whole global batches only: the same share for every rank
+            share = n // (self.batch_size * self.world_size) * self.batch_size
+        else:
+            share = (n - self.rank + self.world_size - 1) // self.world_size
         if self.max_batches is not None:
             share = min(share, self.max_batches * self.batch_size)
         return share
