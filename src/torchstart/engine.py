@@ -24,7 +24,8 @@ from .device import autocast
 from .errors import TorchstartError
 from .tracking import NullTracker, Tracker
 
-STEP_LOG_EVERY = 50  # steps between per-step train-loss points in TensorBoard
+STEP_LOG_EVERY = 50  # steps between per-step train-loss points in TensorBoard (and NaN checks)
+DIVERGED_FIX = "lower the learning rate, e.g. --lr half as big"
 
 
 class TrainingDiverged(TorchstartError):
@@ -97,6 +98,10 @@ def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *
     tracker = tracker or NullTracker()
     model.train()
     loss_sum = torch.zeros((), device=device)
+    # Steps before the first NaN/inf loss. Once one loss is not finite the running sum never is again
+    # (nan + x = nan, inf + finite = inf), so counting the steps where the sum is still finite finds the
+    # first bad step without reading the loss on the host every step (a GPU sync per step).
+    finite_steps = torch.zeros((), dtype=torch.long, device=device)
     images = steps = 0
     bar = tqdm(total=len(loader), desc=f"epoch {epoch}", unit="batch", leave=False, disable=not progress)
     for x, y in loader:
@@ -119,22 +124,26 @@ def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *
         if state.scheduler is not None:
             state.scheduler.step()
         loss_sum += loss.detach().float() * y.shape[0]
+        finite_steps += torch.isfinite(loss_sum)
         images += y.shape[0]
         steps += 1
         if steps % STEP_LOG_EVERY == 0:
-            value = loss.item()  # one sync every STEP_LOG_EVERY steps
-            if not math.isfinite(value):
-                raise TrainingDiverged(f"the training loss became {value} at step {start_step + steps} "
-                                       f"(epoch {epoch})", "lower the learning rate, e.g. --lr half as big")
+            check_finite(loss_sum, finite_steps, steps, start_step, epoch)  # one sync every STEP_LOG_EVERY steps
+            value = loss.item()
             tracker.log_scalar("train_loss_step", value, start_step + steps)
             bar.set_postfix(loss=f"{value:.3f}")
         bar.update(1)
     bar.close()
-    mean = (loss_sum / max(images, 1)).item()
-    if not math.isfinite(mean):
-        raise TrainingDiverged(f"the training loss became {mean} in epoch {epoch}",
-                               "lower the learning rate, e.g. --lr half as big")
-    return mean, images, steps
+    check_finite(loss_sum, finite_steps, steps, start_step, epoch)
+    return (loss_sum / max(images, 1)).item(), images, steps
+
+
+def check_finite(loss_sum: torch.Tensor, finite_steps: torch.Tensor, steps: int, start_step: int, epoch: int) -> None:
+    """Raise TrainingDiverged naming the run's first step (1-based) whose loss was NaN or inf."""
+    good = int(finite_steps)
+    if good < steps:
+        raise TrainingDiverged(f"the training loss became {float(loss_sum)} at step {start_step + good + 1} "
+                               f"(epoch {epoch})", DIVERGED_FIX)
 
 
 @torch.inference_mode()
@@ -162,11 +171,14 @@ EpochCallback = Callable[[EpochRecord, EvalResult, History], None]
 
 def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, epochs: int,
         num_classes: int, history: History | None = None, tracker: Tracker | None = None,
-        progress: bool = False, on_epoch_end: EpochCallback | None = None) -> History:
+        progress: bool = False, on_epoch_end: EpochCallback | None = None, world_size: int = 1) -> History:
     """Train until `epochs` epochs are done (continuing `history` when resuming) and return the history.
 
     After every epoch: evaluate on `test_loader`, log to `tracker`, then call `on_epoch_end`
-    (the caller saves checkpoints and prints there).
+    (the caller saves checkpoints and prints there). An epoch whose training or test loss is NaN
+    or inf raises TrainingDiverged before `on_epoch_end`, so the last saved checkpoint stays good.
+    `world_size` > 1: this is one of that many data-parallel processes, each seeing an equal share
+    of the images; records count the images (and images/s) of all of them.
     """
     history = history or History()
     tracker = tracker or NullTracker()
@@ -179,13 +191,16 @@ def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, e
                                                     progress=progress)
         train_seconds = time.perf_counter() - start
         result = evaluate(state.model, test_loader, device, num_classes, state.amp_dtype)
+        if not math.isfinite(result.loss):  # e.g. the epoch's last step blew the weights up
+            raise TrainingDiverged(f"the test loss became {result.loss} after epoch {epoch} "
+                                   f"(step {history.step + steps})", DIVERGED_FIX)
         seconds = time.perf_counter() - start
         history.step += steps
         record = EpochRecord(
             epoch=epoch, train_loss=train_loss, test_loss=result.loss, test_accuracy=result.accuracy,
             epoch_seconds=seconds, elapsed_seconds=history.elapsed_seconds + seconds,
-            train_images_per_s=images / max(train_seconds, 1e-9),
-            lr=state.optimizer.param_groups[0]["lr"], train_images=images,
+            train_images_per_s=world_size * images / max(train_seconds, 1e-9),
+            lr=state.optimizer.param_groups[0]["lr"], train_images=world_size * images,
         )
         history.epochs.append(record)
         if result.accuracy > history.best_test_accuracy or history.best_epoch == 0:
