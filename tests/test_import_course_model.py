@@ -15,7 +15,13 @@ import pytest
 import torch
 from torch import nn
 
-from torchstart.checkpoint import load_checkpoint, make_checkpoint, model_from_checkpoint, save_checkpoint
+from torchstart.checkpoint import (
+    import_course_model,
+    load_checkpoint,
+    make_checkpoint,
+    model_from_checkpoint,
+    save_checkpoint,
+)
 from torchstart.cli import main
 from torchstart.data import CIFAR10_CLASSES
 from torchstart.models import Tudui
@@ -228,6 +234,20 @@ def test_whole_models_of_a_learners_module_or_torchstarts_own_class(tmp_path, ca
         imported = model_from_checkpoint(load_checkpoint(tmp_path / "new.pt"))
         for (name, ours), (_, theirs) in zip(imported.state_dict().items(), model.state_dict().items(), strict=True):
             assert torch.equal(ours, theirs), name
+
+
+def test_a_model_saved_on_a_gpu_imports_on_a_cpu_machine(tmp_path, monkeypatch):
+    # The course's GPU training saves tensors tagged "cuda:0"; record that tag without needing a GPU.
+    model = course_variant(lambda m: None)
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
+        torch.save(model, tmp_path / "tudui_gpu.pth")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA"):  # what the course's plain torch.load does here
+            torch.load(tmp_path / "tudui_gpu.pth", weights_only=False)
+    import_course_model(tmp_path / "tudui_gpu.pth", tmp_path / "new.pt")
+    imported = model_from_checkpoint(load_checkpoint(tmp_path / "new.pt"))
+    assert all(torch.equal(a, b) for a, b in zip(imported.state_dict().values(), model.state_dict().values()))
 
 
 @pytest.mark.parametrize("content,match", [(b"", "not a readable PyTorch file"),
