@@ -92,7 +92,7 @@ def compare_optimizers(train: ArraySplit, test: ArraySplit, device: torch.device
         optimizer = optimizer_class(model.parameters(), **settings)  # after .to(): see lesson 18
         history = fit(TrainState(model, optimizer), train_loader, test_loader, device, epochs=epochs,
                       num_classes=10)
-        runs.append(OptimizerRun(name, settings, fingerprint, [e.train_loss for e in history.epochs],
+        runs.append(OptimizerRun(name, dict(settings), fingerprint, [e.train_loss for e in history.epochs],
                                  [e.test_accuracy for e in history.epochs]))
     return runs
 
