@@ -110,3 +110,16 @@ def test_weights_that_do_not_fit(tmp_path):
     checkpoint["model_state"].pop("model.0.weight")
     with pytest.raises(CheckpointError, match="weights do not fit"):
         model_from_checkpoint(checkpoint)
+
+
+def test_atomic_write_gives_a_normal_file_mode(tmp_path):
+    import os
+
+    from torchstart.checkpoint import atomic_write
+
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "a.bin", lambda f: f.write(b"x"))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o644  # not mkstemp's owner-only 0o600

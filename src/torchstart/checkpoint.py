@@ -43,6 +43,13 @@ def _write_error(path: Path, err: OSError) -> TorchstartError:
                            "free disk space or pick a writable folder; a file it would replace is unchanged")
 
 
+def _default_file_mode() -> int:
+    """0o666 less the process umask: the mode open() would give a new file (e.g. 0o644)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(path: Path, write) -> None:
     """Call `write(file_object)` on a temp file next to `path`, fsync, then rename onto `path`."""
     path = Path(path)
@@ -56,6 +63,7 @@ def atomic_write(path: Path, write) -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _default_file_mode())  # mkstemp makes it owner-only; give it a normal file's mode
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
