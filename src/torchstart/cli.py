@@ -73,7 +73,37 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Run one lesson and print what it shows. `torchstart lessons` lists them.")
     lesson.add_argument("lesson", metavar="NAME|NUMBER", help="e.g. conv or 9")
     add_lesson_options(lesson)
+    _add_tool_commands(sub)
     return parser
+
+
+def _add_tool_commands(sub) -> None:
+    """doctor, board, runs, notebook: the learner's tools around the course."""
+    doctor = sub.add_parser("doctor", help="check this machine for the course and say how to fix what is wrong",
+                            description="Versions, devices (with a real matmul each), DataLoader workers, OpenCV and "
+                                        "non-ASCII paths, the runs folder, data and weights. Exit 1 on a problem.")
+    doctor.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where runs are written (default runs)")
+    doctor.add_argument("--data-dir", type=Path, help="a folder that should hold CIFAR-10 and/or hymenoptera_data/")
+    doctor.add_argument("--json", action="store_true", help="print one JSON object")
+
+    board = sub.add_parser("board", help="open TensorBoard on your runs (this machine only)",
+                           description="Start TensorBoard over the runs' tb/ folders, print its URL; Ctrl-C stops it.")
+    board.add_argument("path", nargs="?", type=Path, default=Path("runs"), metavar="RUN_DIR|RUNS_ROOT",
+                       help="one run directory or the folder holding runs (default runs)")
+    board.add_argument("--port", type=int, help="default: 6006, or the next free port after it")
+    board.add_argument("--host", default="127.0.0.1", help="where to listen (default 127.0.0.1: this machine only)")
+
+    runs = sub.add_parser("runs", help="a table of past runs (date, recipe, data, epochs, best accuracy, time)")
+    runs.add_argument("root", nargs="?", type=Path, default=Path("runs"), metavar="RUNS_ROOT",
+                      help="the folder holding runs, or one run (default runs)")
+    runs.add_argument("--json", action="store_true", help="print one JSON object")
+
+    notebook = sub.add_parser("notebook", help="export a lesson as a Jupyter notebook",
+                              description="Write a lesson as a notebook: its docs page as text cells, its code as "
+                                          "code cells, and a last cell that runs it.")
+    notebook.add_argument("lesson", metavar="NAME|NUMBER", help="e.g. conv or 9")
+    notebook.add_argument("-o", "--output", type=Path, metavar="FILE.ipynb", help="default: NN-name.ipynb here")
+    notebook.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text cells (default zh)")
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
@@ -161,7 +191,50 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "lessons": cmd_lessons,
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose, format_report
+
+    report = diagnose(runs_dir=args.runs_dir, data_dir=args.data_dir)
+    print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
+    return 0 if report.healthy else 1
+
+
+def cmd_board(args: argparse.Namespace) -> int:
+    from .board import board_logdir, serve_until_interrupted, start_board
+
+    logdir = board_logdir(args.path)
+    url = start_board(logdir, args.host, args.port)
+    print(f"TensorBoard at {url} showing {logdir} — open it in a browser; Ctrl-C stops it", flush=True)
+    try:
+        serve_until_interrupted()
+    except KeyboardInterrupt:
+        print("TensorBoard stopped", flush=True)
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from .history import format_table, list_runs
+
+    table = list_runs(args.root)
+    print(json.dumps(table.to_dict(), ensure_ascii=False) if args.json else format_table(table))
+    return 0
+
+
+def cmd_notebook(args: argparse.Namespace) -> int:
+    from .lessons import find_lesson
+    from .notebook import default_path, lesson_notebook, write_notebook
+
+    lesson = find_lesson(args.lesson)
+    notebook = lesson_notebook(lesson, args.lang)
+    path = write_notebook(notebook, args.output or default_path(lesson))
+    docs = notebook["metadata"]["torchstart"]["docs"] or "the module docstring (docs/ is not beside this install)"
+    print(f"wrote {path}: {len(notebook['cells'])} cells, text from {docs}")
+    print(f"open it with: jupyter lab {path}")
+    return 0
+
+
+COMMANDS = {"doctor": cmd_doctor, "board": cmd_board, "runs": cmd_runs, "notebook": cmd_notebook,
+            "train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "lessons": cmd_lessons,
             "lesson": cmd_lesson, "import-course-model": cmd_import_course_model}
 
 
