@@ -2,6 +2,7 @@
 
 import json
 import multiprocessing
+import shutil
 
 import cv2
 import pytest
@@ -149,10 +150,20 @@ def test_data_sources_and_weights_are_reported_where_they_are(tmp_path, monkeypa
     assert checks["cifar10"].detail == f"full CIFAR-10 at {npz_dir} (npz layout)"
     assert checks["ants/bees"].detail == f"full set at {tmp_path / 'shared' / 'hymenoptera_data'}"
 
+    monkeypatch.delenv("TORCHSTART_DATA")
+    data_root = tmp_path / "data"  # laid out like ../shared/data: cifar10/ and hymenoptera_data/ side by side
+    shutil.copytree(npz_dir, data_root / "cifar10")
+    (data_root / "hymenoptera_data" / "train" / "ants").mkdir(parents=True)
+    checks = by_name(doctor.check_data(data_root))
+    assert checks["cifar10"].detail == f"full CIFAR-10 at {data_root / 'cifar10'} (npz layout)"
+    assert checks["ants/bees"].detail == f"full set at {data_root / 'hymenoptera_data'}"
+
     empty = tmp_path / "empty"
     empty.mkdir()
     cifar = by_name(doctor.check_data(empty))["cifar10"]
-    assert not cifar.ok and "holds no CIFAR-10" in cifar.detail and "train.npz + test.npz" in cifar.fix_en
+    assert not cifar.ok and "holds neither CIFAR-10 nor ants/bees" in cifar.detail
+    assert "train.npz + test.npz" in cifar.fix_en
+    assert by_name(doctor.check_data(data_root / "hymenoptera_data"))["cifar10"].ok  # ants/bees only: fine
 
     (tmp_path / "hub" / "checkpoints").mkdir(parents=True)
     (tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth").write_bytes(b"")

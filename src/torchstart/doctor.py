@@ -223,29 +223,22 @@ def check_runs_dir(runs_dir: Path) -> Check:
     return Check("runs dir", True, f"{runs_dir} {where}")
 
 
-def _hymenoptera_dirs(data_dir: Path | None) -> list[Path]:
+def _find_cifar10(data_dir: Path | None) -> tuple[str, Path] | None:
+    """(layout, folder) of full CIFAR-10 in `data_dir` (or its cifar10/), else in the folders `train` searches."""
+    folders = [data_dir, data_dir / "cifar10"] if data_dir else search_dirs()
+    return next((hit for folder in folders if folder.is_dir() and (hit := detect_layout(folder))), None)
+
+
+def _find_hymenoptera(data_dir: Path | None) -> Path | None:
+    """The full ants/bees set in `data_dir` or $TORCHSTART_DATA, either the folder itself or its hymenoptera_data/."""
     roots = [data_dir] if data_dir else []
     if os.environ.get("TORCHSTART_DATA"):
         roots.append(Path(os.environ["TORCHSTART_DATA"]).expanduser())
-    return [folder for root in roots for folder in (root, root / "hymenoptera_data")]
+    folders = [folder for root in roots for folder in (root, root / "hymenoptera_data")]
+    return next((folder for folder in folders if (folder / "train" / "ants").is_dir()), None)
 
 
-def check_data(data_dir: Path | None = None) -> list[Check]:
-    """Where full CIFAR-10 and ants/bees would come from, and whether the embedded samples are intact."""
-    checks = []
-    folders = [Path(data_dir).expanduser()] if data_dir else search_dirs()
-    found = next(((folder, hit) for folder in folders if folder.is_dir() and (hit := detect_layout(folder))), None)
-    if found:
-        checks.append(Check("cifar10", True, f"full CIFAR-10 at {found[1][1]} ({found[1][0]} layout)"))
-    elif data_dir:
-        checks.append(_problem("cifar10", f"--data-dir {data_dir} holds no CIFAR-10", (
-            "传入包含 cifar-10-batches-py/ 或 train.npz + test.npz 的文件夹",
-            "pass the folder that holds cifar-10-batches-py/ or train.npz + test.npz")))
-    else:
-        searched = ", ".join(str(f) for f in folders)
-        checks.append(Check("cifar10", True, f"no full CIFAR-10 in {searched}: runs use the embedded sample "
-                                             "(get the full set: torchstart train --download, or --data-dir DIR)"))
-
+def _embedded_samples() -> Check:
     sample = hymenoptera_sample_root()
     cifar_sample = sample.parent / SAMPLE_FILE
     try:
@@ -254,17 +247,34 @@ def check_data(data_dir: Path | None = None) -> list[Check]:
     except Exception as err:
         counts = {"error": str(err)}
     if not cifar_sample.is_file() or not all(isinstance(n, int) and n > 0 for n in counts.values()):
-        checks.append(_problem("embedded samples", f"the package's samples are incomplete ({cifar_sample}, {counts})",
-                               INSTALL_FIX))
-    else:
-        checks.append(Check("embedded samples", True, "CIFAR-10 sample (2,000 train / 500 test) and ants/bees "
-                                                      f"sample ({', '.join(f'{k} {n}' for k, n in counts.items())})"))
+        return _problem("embedded samples", f"the package's samples are incomplete ({cifar_sample}, {counts})",
+                        INSTALL_FIX)
+    return Check("embedded samples", True, "CIFAR-10 sample (2,000 train / 500 test) and ants/bees sample "
+                                           f"({', '.join(f'{k} {n}' for k, n in counts.items())})")
 
-    ants = next((folder for folder in _hymenoptera_dirs(data_dir) if (folder / "train" / "ants").is_dir()), None)
-    checks.append(Check("ants/bees", True, f"full set at {ants}" if ants else
-                        "full set not found (pass --data-dir, or set $TORCHSTART_DATA to the folder holding "
-                        "hymenoptera_data/); lessons use the embedded sample"))
-    return checks
+
+def check_data(data_dir: Path | None = None) -> list[Check]:
+    """Where full CIFAR-10 and ants/bees come from, and whether the embedded samples are intact.
+
+    `data_dir` is a data folder like $TORCHSTART_DATA: CIFAR-10 itself or in cifar10/, ants/bees itself or in
+    hymenoptera_data/. Only a `data_dir` holding neither is a problem; without one, finding nothing is normal.
+    """
+    data_dir = Path(data_dir).expanduser() if data_dir else None
+    cifar, ants = _find_cifar10(data_dir), _find_hymenoptera(data_dir)
+    if cifar:
+        cifar_check = Check("cifar10", True, f"full CIFAR-10 at {cifar[1]} ({cifar[0]} layout)")
+    elif data_dir and not ants:
+        cifar_check = _problem("cifar10", f"--data-dir {data_dir} holds neither CIFAR-10 nor ants/bees", (
+            "传入包含 cifar-10-batches-py/、train.npz + test.npz 或 hymenoptera_data/ 的文件夹",
+            "pass the folder that holds cifar-10-batches-py/, train.npz + test.npz or hymenoptera_data/"))
+    else:
+        where = data_dir or ", ".join(str(f) for f in search_dirs())
+        cifar_check = Check("cifar10", True, f"no full CIFAR-10 in {where}: runs use the embedded sample "
+                                             "(get the full set: torchstart train --download, or --data-dir DIR)")
+    ants_check = Check("ants/bees", True, f"full set at {ants}" if ants else
+                       "full set not found (pass --data-dir, or set $TORCHSTART_DATA to the folder holding "
+                       "hymenoptera_data/); lessons use the embedded sample")
+    return [cifar_check, _embedded_samples(), ants_check]
 
 
 def check_pretrained_weights() -> Check:
