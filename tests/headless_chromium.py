@@ -38,6 +38,19 @@ DEEP_TEXT_JS = """
 })()
 """
 
+# How many elements match a CSS selector, counting inside every open shadow root too.
+DEEP_COUNT_JS = """
+((selector) => {
+  let count = 0;
+  const walk = (root) => {
+    count += root.querySelectorAll(selector).length;
+    for (const element of root.querySelectorAll("*")) if (element.shadowRoot) walk(element.shadowRoot);
+  };
+  walk(document);
+  return count;
+})
+"""
+
 
 def find_chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
@@ -142,6 +155,21 @@ class Chromium:
         """All text the page shows now, shadow DOM included."""
         result = self.send("Runtime.evaluate", {"expression": DEEP_TEXT_JS, "returnByValue": True}, self.session)
         return result["result"].get("value") or ""
+
+    def count(self, selector: str) -> int:
+        """Elements matching `selector` on the page now, shadow DOM included."""
+        expression = f"{DEEP_COUNT_JS}({json.dumps(selector)})"
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, self.session)
+        return int(result["result"].get("value") or 0)
+
+    def wait_for_count(self, selector: str, at_least: int, timeout: float = 30.0) -> int:
+        """How many elements match `selector` once there are `at_least` (or when the time is up)."""
+        deadline = time.monotonic() + timeout
+        found = self.count(selector)
+        while found < at_least and time.monotonic() < deadline:
+            time.sleep(0.5)
+            found = self.count(selector)
+        return found
 
     def wait_for_text(self, needles: list[str], timeout: float = 30.0) -> str:
         """The page text once it contains every needle (or whatever it shows when the time is up)."""

@@ -129,11 +129,14 @@ def test_chromium_renders_the_scalars_dashboard(served, tmp_path_factory, record
     with Chromium(executable) as browser:
         browser.goto(f"{url}/#scalars")
         text = browser.wait_for_text([*TAGS, run], timeout=START_TIMEOUT_S)
+        # the cards open first; their charts are drawn after the data arrives: wait for the axis labels
+        tick_labels = browser.wait_for_count("text.tick-label", 1, timeout=START_TIMEOUT_S)
         browser.screenshot(screenshot)
     record_property("screenshot", str(screenshot))
     print(f"screenshot of the scalars dashboard: {screenshot}")
     assert all(tag in text for tag in TAGS), f"the scalars dashboard shows no tag names: {text[:500]!r}"
     assert run in text
+    assert tick_labels > 0, "the scalar cards are there but no chart was drawn"
     with Image.open(screenshot) as image:
         assert image.size == (1400, 900)
 
