@@ -13,7 +13,7 @@ from torchstart.lessons import LESSONS, find_lesson
 from torchstart.lessons.runner import run_lesson
 from torchstart.notebook import REPO_DOCS, code_cells, lesson_notebook, markdown_sections
 
-EXECUTED = ["env", "conv", "maxpool", "losses"]  # the minimum: quick lessons with fixed outputs
+EXECUTED = ["env", "conv", "maxpool", "losses", "save_load"]  # the four + one that pickles in the kernel
 KERNEL_TIMEOUT_S = 300  # per cell, generous for a loaded CI machine
 
 

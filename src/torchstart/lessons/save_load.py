@@ -18,6 +18,7 @@ written atomically and read with `weights_only=True` only. Everything is written
 
 from __future__ import annotations
 
+import builtins
 import pickle
 import re
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class MarkerPayload:
         self.marker = marker
 
     def __reduce__(self):
-        return open, (str(self.marker), "w")
+        return builtins.open, (str(self.marker), "w")  # builtins.open: in Jupyter, open is IPython's wrapper
 
 
 @dataclass
