@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,8 @@ from .config import DEFAULT_RECIPE, RECIPES, TrainConfig, recipe, with_overrides
 from .device import DEVICE_CHOICES, PRECISION_CHOICES, pick_device
 from .errors import EXIT_USAGE, TorchstartError
 from .lessons.runner import add_lesson_options
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
 def _add_device(parser: argparse.ArgumentParser) -> None:
@@ -32,10 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train the course's CIFAR-10 model",
                            description="Train the course's CIFAR-10 model. Flags you leave out come from the recipe.")
-    train.add_argument("--recipe", choices=sorted(RECIPES), default=DEFAULT_RECIPE,
+    train.add_argument("--recipe", choices=sorted(RECIPES),
                        help="fast = tuned training of the same model (default); seed = the course as written")
+    train.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                       help="continue a stopped run from RUN_DIR/checkpoints/last.pt with its own settings "
+                            "(--epochs N trains it further)")
     train.add_argument("--epochs", type=int, help="passes over the training set")
-    train.add_argument("--batch-size", type=int, help="images per optimiser step")
+    train.add_argument("--batch-size", type=int, help="images per optimiser step (torchrun: all processes together)")
     train.add_argument("--lr", type=float, help="(peak) learning rate")
     train.add_argument("--seed", type=int, help="random seed (default 0)")
     train.add_argument("--out", type=Path, help="run directory (default runs/<date-time>)")
@@ -106,14 +112,18 @@ def _add_tool_commands(sub) -> None:
     notebook.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text cells (default zh)")
 
 
+def train_flags(args: argparse.Namespace) -> dict:
+    """The `train` flags as config fields; None = not given."""
+    return dict(recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                out=args.out, device=args.device, precision=args.precision, data_dir=args.data_dir,
+                download=args.download or None, max_train_images=args.max_train_images, compile=args.compile,
+                dry_run=args.dry_run, quiet=args.quiet)
+
+
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The recipe (as tuned for the device that will run it) with every flag the learner gave on top."""
-    return with_overrides(
-        recipe(args.recipe, pick_device(args.device).type), epochs=args.epochs, batch_size=args.batch_size,
-        lr=args.lr, seed=args.seed, out=args.out, device=args.device, precision=args.precision, data_dir=args.data_dir,
-        download=args.download or None, max_train_images=args.max_train_images, compile=args.compile,
-        dry_run=args.dry_run, quiet=args.quiet,
-    ).validate()
+    base = recipe(args.recipe or DEFAULT_RECIPE, pick_device(args.device).type)
+    return with_overrides(base, **train_flags(args)).validate()
 
 
 def _print_epoch(record, epochs: int) -> None:
@@ -123,11 +133,18 @@ def _print_epoch(record, epochs: int) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .runs import train
+    from .resume import resume_config
+    from .runs import TrainingInterrupted, train
 
-    config = train_config(args)
-    result = train(config, report=lambda line: print(line, flush=True),
-                   on_epoch=lambda record: _print_epoch(record, config.epochs))
+    config = train_config(args) if args.resume is None else resume_config(args.resume, **train_flags(args))
+    try:
+        result = train(config, resume=args.resume is not None, report=lambda line: print(line, flush=True),
+                       on_epoch=lambda record: _print_epoch(record, config.epochs))
+    except TrainingInterrupted as stop:
+        print(_interrupted(stop), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not result.is_main:  # torchrun: rank 0 prints the summary
+        return 0
     h = result.history
     print(f"best test accuracy {100 * h.best_test_accuracy:.2f}% (epoch {h.best_epoch}) in "
           f"{h.elapsed_seconds:.1f} s; wrote {result.run_dir}/metrics.json, curves.png, confusion_matrix.png")
@@ -135,6 +152,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"      torchstart predict {result.best_checkpoint} your_image.jpg")
     print(f"      tensorboard --logdir {result.run_dir / 'tb'}")
     return 0
+
+
+def _interrupted(stop) -> str:
+    if not stop.epochs_saved:
+        return "torchstart train: interrupted before the first epoch finished; nothing was saved to resume"
+    how = f"torchstart train --resume {stop.run_dir}"
+    if "WORLD_SIZE" in os.environ:  # started by torchrun: resume the same way
+        how = f"torchrun <the same torchrun flags> -m {how}"
+    return (f"torchstart train: interrupted; epoch {stop.epochs_saved} is saved in "
+            f"{stop.run_dir / 'checkpoints' / 'last.pt'}. Continue with: {how}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -247,4 +274,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"torchstart {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

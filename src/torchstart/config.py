@@ -4,8 +4,9 @@ A *recipe* is a named, complete TrainConfig. The CLI starts from a recipe and re
 the fields a learner set on the command line, so `--recipe seed --epochs 3` is "the course,
 but 3 epochs". The engine receives these objects and never sees argparse.
 
-Units: learning rates are per optimiser step; `batch_size` is images per step (per process
-under torchrun); `epochs` are full passes over the training set.
+Units: learning rates are per optimiser step; `batch_size` is images per step (under torchrun:
+of all processes together, each taking batch_size / processes); `epochs` are full passes over
+the training set.
 """
 
 from __future__ import annotations

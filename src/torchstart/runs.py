@@ -4,9 +4,12 @@
 epoch it writes `checkpoints/last.pt` (and `best.pt` when the test accuracy improved) and
 rewrites `metrics.json`, so a run stopped at any point keeps every finished epoch.
 
+A run stopped by Ctrl-C, a crash or a kill continues with `train(resume_config(run_dir), resume=True)`
+(see resume.py). Under torchrun every process calls `train`; rank 0 alone writes (see distributed.py).
+
 Run directory layout:
-    metrics.json            config, data source, device, versions, one record per epoch
-    checkpoints/last.pt     the latest epoch (model + optimiser + scheduler + RNG state)
+    metrics.json            config, data source, device, versions, status, one record per epoch
+    checkpoints/last.pt     the latest epoch (model + optimiser + scheduler + RNG state + history)
     checkpoints/best.pt     the epoch with the best test accuracy
     tb/                     TensorBoard events (train_loss, test_loss, test_accuracy, lr, …)
     curves.png              loss and accuracy per epoch
@@ -27,8 +30,8 @@ import torch
 import torchvision
 from torch import nn
 
-from . import __version__
-from .checkpoint import atomic_write, make_checkpoint, save_checkpoint
+from . import __version__, distributed
+from .checkpoint import atomic_write, load_checkpoint, make_checkpoint, save_checkpoint
 from .config import TrainConfig, to_dict
 from .data import CIFAR10_MEAN, CIFAR10_STD, Cifar10Data, TensorLoader, find_cifar10
 from .device import (
@@ -40,11 +43,13 @@ from .device import (
     resolve_precision,
     seed_everything,
 )
-from .engine import EpochRecord, EvalResult, History, TrainState, fit
+from .distributed import SINGLE, Ranks, per_rank_batch, ranks_from_env
+from .engine import EpochRecord, EvalResult, History, TrainingDiverged, TrainState, fit
 from .errors import ConfigError
 from .models import build_model, count_parameters
 from .optim import build_optimizer, build_scheduler
-from .tracking import TensorBoardTracker, plot_confusion, plot_curves
+from .resume import checkpoint_to_resume, last_checkpoint_path, restore, resumed_metadata, training_state
+from .tracking import NullTracker, TensorBoardTracker, plot_confusion, plot_curves
 
 DRY_RUN_BATCHES = 3  # train and test batches per epoch in a dry run
 
@@ -57,6 +62,15 @@ class TrainResult:
     device: DeviceInfo
     best_checkpoint: Path
     last_checkpoint: Path
+    is_main: bool = True  # False on torchrun ranks other than 0, which neither write nor print
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during training; `epochs_saved` finished epochs are in the run directory's last.pt."""
+
+    def __init__(self, run_dir: Path, epochs_saved: int) -> None:
+        super().__init__(f"interrupted after {epochs_saved} saved epoch(s) in {run_dir}")
+        self.run_dir, self.epochs_saved = run_dir, epochs_saved
 
 
 def default_run_dir(root: Path = Path("runs")) -> Path:
@@ -82,9 +96,19 @@ def writable_dir(path: Path) -> Path:
     return path
 
 
+WRITTEN_ATOMICALLY = ("metrics.json", "checkpoints/last.pt", "checkpoints/best.pt")
+
+
 def prepare_run_dir(path: Path) -> Path:
-    """The run directory with its checkpoints/ folder, checked writable up front."""
+    """The run directory with its checkpoints/ folder, checked writable up front.
+
+    Also deletes temp files a killed save left behind (`atomic_write` names them `.NAME.*.tmp`).
+    """
     writable_dir(path / "checkpoints")
+    for name in WRITTEN_ATOMICALLY:
+        target = path / name
+        for stale in target.parent.glob(f".{target.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
     return path
 
 
@@ -95,30 +119,38 @@ def normalization(config: TrainConfig) -> tuple[tuple[float, ...], tuple[float, 
 
 def make_loaders(data: Cifar10Data, config: TrainConfig, device: torch.device,
                  rank: int = 0, world_size: int = 1) -> tuple[TensorLoader, TensorLoader]:
-    """The training loader (shuffled, augmented per the recipe) and the test loader."""
+    """The training loader (shuffled, augmented per the recipe) and the test loader.
+
+    With `world_size` > 1 processes the training loader yields this rank's share of every global
+    batch (`config.batch_size` / world_size images) and skips a last, incomplete global batch so
+    every rank takes the same steps; each rank evaluates the whole test set.
+    """
     mean, std = normalization(config)
     train = data.train
     if config.data.max_train_images:
         train = train.subset(config.data.max_train_images, config.seed)
     max_batches = DRY_RUN_BATCHES if config.dry_run else None
     train_loader = TensorLoader(
-        train.images, train.labels, batch_size=config.batch_size, device=device, mean=mean, std=std,
-        shuffle=True, seed=config.seed, crop_padding=config.data.crop_padding, flip=config.data.flip,
-        channels_last=config.channels_last, max_batches=max_batches, rank=rank, world_size=world_size)
+        train.images, train.labels, batch_size=per_rank_batch(config.batch_size, world_size), device=device,
+        mean=mean, std=std, shuffle=True, seed=config.seed, crop_padding=config.data.crop_padding,
+        flip=config.data.flip, channels_last=config.channels_last, drop_last=world_size > 1,
+        max_batches=max_batches, rank=rank, world_size=world_size)
     test_loader = TensorLoader(
         data.test.images, data.test.labels, batch_size=config.eval_batch_size, device=device, mean=mean,
         std=std, channels_last=config.channels_last, max_batches=max_batches)
     return train_loader, test_loader
 
 
-def build_state(config: TrainConfig, num_classes: int, device: torch.device, total_steps: int) -> TrainState:
-    """Model, optimiser, schedule and precision for `config`, on `device`."""
+def build_state(config: TrainConfig, num_classes: int, device: torch.device, total_steps: int,
+                ranks: Ranks = SINGLE) -> TrainState:
+    """Model (DDP-wrapped under torchrun), optimiser, schedule and precision for `config`, on `device`."""
     model = build_model(config.model, num_classes=num_classes).to(device)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     amp_dtype = resolve_precision(config.precision, device)
     optimizer = build_optimizer(model, config.optim)
     scaler = torch.amp.GradScaler(device.type) if amp_dtype == torch.float16 and device.type == "cuda" else None
+    model = distributed.wrap(model, ranks, device)
     return TrainState(
         model=torch.compile(model) if config.compile else model,
         optimizer=optimizer,
@@ -131,7 +163,7 @@ def build_state(config: TrainConfig, num_classes: int, device: torch.device, tot
 
 
 def run_metadata(config: TrainConfig, data: Cifar10Data, info: DeviceInfo, state: TrainState,
-                 train_images: int) -> dict[str, Any]:
+                 train_images: int, world_size: int = 1) -> dict[str, Any]:
     """The header of metrics.json: what ran, on what, with which data; `epochs` is filled as training goes."""
     return {
         "torchstart_version": __version__,
@@ -142,8 +174,8 @@ def run_metadata(config: TrainConfig, data: Cifar10Data, info: DeviceInfo, state
                  "test_images": len(data.test), "classes": list(data.classes)},
         "device": info.device, "device_name": info.name, "precision": precision_name(state.amp_dtype),
         "torch_version": str(torch.__version__), "torchvision_version": torchvision.__version__,
-        "cuda_version": info.cuda_version,
-        "finished": False, "best_test_accuracy": 0.0, "best_epoch": 0, "epochs": [],
+        "cuda_version": info.cuda_version, "processes": world_size,
+        "finished": False, "status": "running", "best_test_accuracy": 0.0, "best_epoch": 0, "epochs": [],
     }
 
 
@@ -151,58 +183,106 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     atomic_write(path, lambda f: f.write(json.dumps(payload, indent=2).encode("utf-8")))
 
 
-def train(config: TrainConfig, *, report: Callable[[str], None] = lambda line: None,
+def setup_line(config: TrainConfig, info: DeviceInfo, state: TrainState, steps: int, world_size: int) -> str:
+    batch = f"{config.batch_size}" if world_size == 1 else \
+        f"{config.batch_size} ({world_size} processes × {config.batch_size // world_size})"
+    return (f"device: {info.device} ({info.name}), precision {precision_name(state.amp_dtype)}; "
+            f"recipe {config.recipe}: {config.epochs} epochs × {steps} steps of {batch}, "
+            f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
+            f"({count_parameters(state.model):,} parameters)")
+
+
+def train(config: TrainConfig, *, resume: bool = False, report: Callable[[str], None] = lambda line: None,
           on_epoch: Callable[[EpochRecord], None] | None = None) -> TrainResult:
-    """Run the training job `config` describes; `report` receives the setup lines to show a learner."""
+    """Run the training job `config` describes; `report` receives the setup lines to show a learner.
+
+    resume: continue the run in `config.out` from its checkpoints/last.pt (build `config` with
+    `resume.resume_config`). Under torchrun this is called by every process (see distributed.py).
+    Raises TrainingInterrupted on Ctrl-C and TrainingDiverged on a NaN/inf loss, both after
+    marking metrics.json; last.pt then still holds the last finished epoch.
+    """
     config.validate()
+    ranks = ranks_from_env()
+    per_rank_batch(config.batch_size, ranks.world_size)  # refuse an uneven split before any work
     seed_everything(config.seed)
-    device = pick_device(config.device)
+    device = distributed.start(ranks, pick_device(config.device))
+    try:
+        if not ranks.is_main:
+            report, on_epoch = (lambda line: None), None
+        return _train(config, ranks, device, resume, report, on_epoch)
+    finally:
+        distributed.stop()
+
+
+def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: bool,
+           report: Callable[[str], None], on_epoch: Callable[[EpochRecord], None] | None) -> TrainResult:
     configure_backends(device)
     data = find_cifar10(config.data.data_dir, config.data.download)
-    run_dir = prepare_run_dir(config.out or default_run_dir())
+    checkpoint = checkpoint_to_resume(config, data) if resume else None
+    run_dir = distributed.share(config.out or default_run_dir(), ranks)
+    if ranks.is_main:
+        prepare_run_dir(run_dir)
     report(data.describe())
 
-    train_loader, test_loader = make_loaders(data, config, device)
-    state = build_state(config, len(data.classes), device, total_steps=config.epochs * len(train_loader))
+    train_loader, test_loader = make_loaders(data, config, device, ranks.rank, ranks.world_size)
+    state = build_state(config, len(data.classes), device, config.epochs * len(train_loader), ranks)
+    history = restore(state, checkpoint) if checkpoint is not None else History()  # after model init: RNG
     info = describe_device(device)
-    mean, std = normalization(config)
-    report(f"device: {info.device} ({info.name}), precision {precision_name(state.amp_dtype)}; "
-           f"recipe {config.recipe}: {config.epochs} epochs × {len(train_loader)} steps of {config.batch_size}, "
-           f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
-           f"({count_parameters(state.model):,} parameters)")
-    report(f"run directory: {run_dir}")
+    report(setup_line(config, info, state, len(train_loader), ranks.world_size))
+    report(f"run directory: {run_dir}" + (f" (resuming after epoch {len(history.epochs)})" if resume else ""))
 
-    metrics = run_metadata(config, data, info, state, train_loader.num_images)
-    tracker = TensorBoardTracker(run_dir / "tb")
-    best_path, last_path = run_dir / "checkpoints" / "best.pt", run_dir / "checkpoints" / "last.pt"
-    best_confusion: list[torch.Tensor] = []
+    metrics = run_metadata(config, data, info, state, train_loader.num_images * ranks.world_size, ranks.world_size)
+    if resume:
+        metrics = resumed_metadata(run_dir, config, metrics, len(history.epochs))
+    metrics.update(epochs=[e.to_dict() for e in history.epochs])
+    mean, std = normalization(config)
+    best_path, last_path = run_dir / "checkpoints" / "best.pt", last_checkpoint_path(run_dir)
+
+    def write_metrics(**changes: Any) -> None:
+        metrics.update(changes)
+        if ranks.is_main:
+            write_json(run_dir / "metrics.json", metrics)
 
     def on_epoch_end(record: EpochRecord, result: EvalResult, history: History) -> None:
+        if not ranks.is_main:
+            return
         checkpoint = make_checkpoint(
             state.model, model_name=config.model, classes=data.classes, mean=mean, std=std,
-            optimizer_state=state.optimizer.state_dict(), scheduler_state=state.scheduler.state_dict(),
-            epoch=record.epoch, step=history.step, test_accuracy=record.test_accuracy,
-            best_test_accuracy=history.best_test_accuracy, config=to_dict(config),
-            rng_state=torch.get_rng_state(), data_source=data.source)
+            test_accuracy=record.test_accuracy, test_confusion=result.confusion, config=to_dict(config),
+            data_source=data.source, **training_state(state, history))
         save_checkpoint(checkpoint, last_path)
         if history.best_epoch == record.epoch:  # same checkpoint: copy the bytes instead of pickling again
             atomic_write(best_path, lambda f: f.write(last_path.read_bytes()))
-            best_confusion[:] = [result.confusion]
-        metrics.update(best_test_accuracy=history.best_test_accuracy, best_epoch=history.best_epoch,
-                       epochs=[e.to_dict() for e in history.epochs])
-        write_json(run_dir / "metrics.json", metrics)
+        write_metrics(best_test_accuracy=history.best_test_accuracy, best_epoch=history.best_epoch,
+                      epochs=[e.to_dict() for e in history.epochs])
         if on_epoch is not None:
             on_epoch(record)
 
+    write_metrics()
+    # purge_step: TensorBoard hides the per-step points a killed run logged after its last checkpoint (steps >
+    # history.step); an epoch's points logged just before a kill come again, with the same values.
+    tracker = TensorBoardTracker(run_dir / "tb", purge_step=history.step + 1 if resume else None) \
+        if ranks.is_main else NullTracker()
     try:
-        history = fit(state, train_loader, test_loader, device, epochs=config.epochs,
-                      num_classes=len(data.classes), tracker=tracker,
-                      progress=not config.quiet and sys.stderr.isatty(), on_epoch_end=on_epoch_end)
+        history = fit(state, train_loader, test_loader, device, epochs=config.epochs, num_classes=len(data.classes),
+                      history=history, tracker=tracker, world_size=ranks.world_size,
+                      progress=not config.quiet and ranks.is_main and sys.stderr.isatty(), on_epoch_end=on_epoch_end)
+    except KeyboardInterrupt:
+        write_metrics(status="interrupted")
+        raise TrainingInterrupted(run_dir, len(metrics["epochs"])) from None
+    except TrainingDiverged as err:
+        write_metrics(status="diverged", error=str(err))
+        raise TrainingDiverged(err.cause, diverged_fix(config, last_path, len(metrics["epochs"]))) from None
     finally:
         tracker.close()
-    metrics.update(finished=True)
-    write_json(run_dir / "metrics.json", metrics)
-    plot_curves(metrics["epochs"], run_dir / "curves.png")
-    if best_confusion:
-        plot_confusion(best_confusion[0], data.classes, run_dir / "confusion_matrix.png")
-    return TrainResult(run_dir, history, data.describe(), info, best_path, last_path)
+    write_metrics(finished=True, status="finished")
+    if ranks.is_main:
+        plot_curves(metrics["epochs"], run_dir / "curves.png")
+        plot_confusion(load_checkpoint(best_path)["test_confusion"], data.classes, run_dir / "confusion_matrix.png")
+    return TrainResult(run_dir, history, data.describe(), info, best_path, last_path, ranks.is_main)
+
+
+def diverged_fix(config: TrainConfig, last_path: Path, epochs_saved: int) -> str:
+    kept = (f"the last good checkpoint (epoch {epochs_saved}) is {last_path}" if epochs_saved
+            else "no epoch finished, so there is no checkpoint")
+    return f"lower the learning rate and start a new run, e.g. --lr {config.optim.lr / 2:g}; {kept}"

@@ -32,12 +32,16 @@ class NullTracker:
 
 
 class TensorBoardTracker:
-    """Writes TensorBoard event files under `log_dir` (view with `tensorboard --logdir …`)."""
+    """Writes TensorBoard event files under `log_dir` (view with `tensorboard --logdir …`).
 
-    def __init__(self, log_dir: Path) -> None:
+    `purge_step` (resuming a run in the same `log_dir`): TensorBoard hides the points of earlier
+    event files at steps ≥ purge_step, i.e. what a killed run logged after its last checkpoint.
+    """
+
+    def __init__(self, log_dir: Path, purge_step: int | None = None) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
-        self.writer = SummaryWriter(log_dir=str(log_dir))
+        self.writer = SummaryWriter(log_dir=str(log_dir), purge_step=purge_step)
 
     def log_scalar(self, tag: str, value: float, step: int) -> None:
         self.writer.add_scalar(tag, value, step)
