@@ -127,8 +127,9 @@ def test_shards_for_distributed_training_cover_the_epoch_once(sample):
 
 
 @pytest.mark.parametrize("n", [2000, 1983, 1985])  # 1983 = 31 global batches of 64 - 1: ranks' shares differ
-def test_step_k_of_all_ranks_is_step_k_of_one_process_with_the_global_batch(sample, n):
-    images, labels = sample.images[:n], torch.arange(n)  # labels = image index: shows which images a batch holds
+def test_step_k_of_all_ranks_is_step_k_of_one_process_with_the_global_batch(n):
+    # Tiny blank images; labels = image index, so a batch's labels show which images it holds.
+    images, labels = torch.zeros((n, 2, 2, 3), dtype=torch.uint8), torch.arange(n)
     single = TensorLoader(images, labels, batch_size=64, shuffle=True, seed=4, drop_last=True)
     shards = [TensorLoader(images, labels, batch_size=32, shuffle=True, seed=4, drop_last=True, rank=r, world_size=2)
               for r in (0, 1)]
