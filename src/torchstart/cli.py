@@ -18,6 +18,7 @@ from .config import DEFAULT_RECIPE, RECIPES, TrainConfig, recipe, with_overrides
 from .device import DEVICE_CHOICES, PRECISION_CHOICES, pick_device
 from .errors import EXIT_USAGE, TorchstartError
 from .lessons.runner import add_lesson_options
+from .models import MODELS
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
@@ -48,9 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device(train)
     train.add_argument("--precision", choices=PRECISION_CHOICES,
                        help="autocast dtype (default: the recipe's; auto = bf16 on recent GPUs, fp32 on CPU)")
-    train.add_argument("--data-dir", type=Path, help="folder with cifar-10-batches-py/ or train.npz + test.npz")
+    train.add_argument("--data-dir", type=Path,
+                       help="CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or your own images: one folder "
+                            "per class, with or without train/ and val/")
     train.add_argument("--download", action="store_true", help="download CIFAR-10 with torchvision if not found")
     train.add_argument("--max-train-images", type=int, metavar="N", help="train on a random subset of N images")
+    train.add_argument("--val-fraction", type=float, metavar="F",
+                       help="image folders without val/: hold out this share of each class (default 0.2)")
+    train.add_argument("--model", choices=sorted(MODELS), help="default tudui, the course's model")
+    train.add_argument("--weights", metavar="DEFAULT|none|PATH",
+                       help="starting weights: DEFAULT = torchvision's ImageNet weights from the torch cache, "
+                            "PATH = a state_dict or torchstart checkpoint (default none)")
+    train.add_argument("--init", type=Path, metavar="CKPT",
+                       help="start from a torchstart checkpoint of another task; its head is replaced")
+    train.add_argument("--freeze-backbone", action="store_true", default=None, help="train only the new head")
+    train.add_argument("--image-size", type=int, metavar="PX",
+                       help="image folders: resize to PX×PX (default: 32 for tudui, 224 for ImageNet models)")
     train.add_argument("--compile", action="store_true", default=None, help="torch.compile the model")
     train.add_argument("--dry-run", action="store_true", default=None, help="a few batches only (smoke test)")
     train.add_argument("--quiet", action="store_true", default=None, help="no progress bar")
@@ -117,7 +131,9 @@ def train_flags(args: argparse.Namespace) -> dict:
     return dict(recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                 out=args.out, device=args.device, precision=args.precision, data_dir=args.data_dir,
                 download=args.download or None, max_train_images=args.max_train_images, compile=args.compile,
-                dry_run=args.dry_run, quiet=args.quiet)
+                dry_run=args.dry_run, quiet=args.quiet, val_fraction=args.val_fraction, model=args.model,
+                weights=args.weights, init=args.init, freeze_backbone=args.freeze_backbone,
+                image_size=args.image_size)
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:

@@ -20,12 +20,13 @@ from .errors import ConfigError
 
 @dataclass(frozen=True)
 class DataConfig:
-    data_dir: Path | None = None  # a folder with CIFAR-10 (torchvision or npz layout); None = search
+    data_dir: Path | None = None  # CIFAR-10 (torchvision or npz layout) or class folders of images; None = search
     download: bool = False  # allow torchvision's download when nothing is found locally
     max_train_images: int | None = None  # train on a seeded random subset of N images (quick runs)
     normalize: bool = True  # standardise with the CIFAR-10 mean/std; False = ToTensor's [0, 1] as in the course
     crop_padding: int = 0  # random-crop augmentation: pad by this many pixels, crop back to 32×32
     flip: bool = False  # random horizontal flip augmentation (probability 0.5 per image)
+    val_fraction: float = 0.2  # image folders without val/: this share of each class is held out (seeded)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,11 @@ class OptimConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     recipe: str = "custom"
-    model: str = "tudui"
+    model: str = "tudui"  # a name in models.MODELS
+    weights: str = "none"  # none | DEFAULT (torchvision's ImageNet weights, from the torch cache) | a .pt/.pth path
+    init: Path | None = None  # start from a torchstart checkpoint of another task (its head is replaced)
+    freeze_backbone: bool = False  # train only the new head
+    image_size: int | None = None  # image-folder inputs are resized to this side; None = what the model expects
     epochs: int = 10
     batch_size: int = 64
     seed: int = 0
@@ -73,6 +78,12 @@ class TrainConfig:
             (self.optim.schedule in SCHEDULES, f"unknown schedule {self.optim.schedule!r}", f"use one of {SCHEDULES}"),
             (0 <= self.optim.label_smoothing < 1, "label smoothing must be in [0, 1)", None),
             (0 <= self.optim.warmup_fraction < 1, "warm-up fraction must be in [0, 1)", None),
+            (0 < self.data.val_fraction < 1, f"--val-fraction must be between 0 and 1 (got {self.data.val_fraction})",
+             "e.g. --val-fraction 0.2"),
+            (self.image_size is None or self.image_size >= 8,
+             f"--image-size must be at least 8 (got {self.image_size})", "e.g. --image-size 64"),
+            (self.init is None or self.weights == "none", "--init and --weights both give starting weights",
+             "use one: --init CKPT (a torchstart checkpoint) or --weights DEFAULT|PATH"),
         ]
         for ok, cause, fix in checks:
             if not ok:
@@ -180,8 +191,9 @@ def from_dict(data: dict[str, Any]) -> TrainConfig:
     dc = dict(data.pop("data", {}))
     if dc.get("data_dir") is not None:
         dc["data_dir"] = Path(dc["data_dir"])
-    if data.get("out") is not None:
-        data["out"] = Path(data["out"])
+    for key in ("out", "init"):
+        if data.get(key) is not None:
+            data[key] = Path(data[key])
     oc = dict(data.pop("optim", {}))
     known = {f.name for f in fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in data.items() if k in known},

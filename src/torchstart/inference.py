@@ -13,8 +13,9 @@ from pathlib import Path
 import torch
 
 from .checkpoint import load_checkpoint, model_from_checkpoint
-from .data import TensorLoader, find_cifar10
+from .data import TensorLoader
 from .data.folder import IMAGE_SUFFIXES, image_files
+from .data.imagefolder import find_data
 from .data.images import image_to_input, open_rgb
 from .device import pick_device
 from .engine import evaluate
@@ -39,14 +40,21 @@ class EvaluationReport:
 
 def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: str = "auto",
                         batch_size: int = 1000) -> EvaluationReport:
-    """Accuracy, mean loss and per-class accuracy of a checkpoint on the CIFAR-10 test split."""
+    """Accuracy, mean loss and per-class accuracy of a checkpoint on a test split.
+
+    The split is CIFAR-10's test set, or for image folders their val/ folder (or the same seeded
+    held-out share the run used), at the image size the checkpoint was trained at.
+    """
     checkpoint = load_checkpoint(path)
     target = pick_device(device)
     model = model_from_checkpoint(checkpoint, path).to(target)
-    data = find_cifar10(data_dir)
-    if len(data.classes) != checkpoint["num_classes"]:
-        raise CheckpointError(f"{path} predicts {checkpoint['num_classes']} classes but the data has "
-                              f"{len(data.classes)}", "evaluate on the data set the model was trained on")
+    data_config = checkpoint.get("config", {})
+    data = find_data(data_dir, image_size=checkpoint["input_size"][0],
+                     val_fraction=data_config.get("data", {}).get("val_fraction", 0.2),
+                     seed=data_config.get("seed", 0))
+    if tuple(data.classes) != tuple(checkpoint["classes"]):
+        raise CheckpointError(f"{path} was trained on the classes {', '.join(checkpoint['classes'])} but the data "
+                              f"has {', '.join(data.classes)}", "evaluate on the data set the model was trained on")
     norm = checkpoint["normalization"]
     loader = TensorLoader(data.test.images, data.test.labels, batch_size=batch_size, device=target,
                           mean=norm["mean"], std=norm["std"], channels_last=False)

@@ -33,7 +33,8 @@ from torch import nn
 from . import __version__, distributed
 from .checkpoint import atomic_write, load_checkpoint, make_checkpoint, save_checkpoint
 from .config import TrainConfig, to_dict
-from .data import CIFAR10_MEAN, CIFAR10_STD, Cifar10Data, TensorLoader, find_cifar10
+from .data import CIFAR10_MEAN, CIFAR10_STD, Cifar10Data, TensorLoader
+from .data.imagefolder import FolderData, channel_stats, find_data
 from .device import (
     DeviceInfo,
     configure_backends,
@@ -46,12 +47,14 @@ from .device import (
 from .distributed import SINGLE, Ranks, per_rank_batch, ranks_from_env
 from .engine import EpochRecord, EvalResult, History, TrainingDiverged, TrainState, fit
 from .errors import ConfigError
-from .models import build_model, count_parameters
+from .models import build_model, count_parameters, freeze_backbone, preprocessing
 from .optim import build_optimizer, build_scheduler
 from .resume import checkpoint_to_resume, last_checkpoint_path, restore, resumed_metadata, training_state
 from .tracking import NullTracker, TensorBoardTracker, plot_confusion, plot_curves
+from .transfer import StartingPoint, starting_point
 
 DRY_RUN_BATCHES = 3  # train and test batches per epoch in a dry run
+FEW_STEPS = 10  # fewer optimiser steps per epoch than this: suggest a smaller batch
 
 
 @dataclass
@@ -112,9 +115,24 @@ def prepare_run_dir(path: Path) -> Path:
     return path
 
 
-def normalization(config: TrainConfig) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(mean, std) of pixel/255 used for inputs; (0,0,0)/(1,1,1) is the course's plain ToTensor."""
-    return (CIFAR10_MEAN, CIFAR10_STD) if config.data.normalize else ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+def input_side(config: TrainConfig) -> int:
+    """Side in pixels that image-folder inputs are resized to: --image-size, else what the model expects."""
+    declared = preprocessing(config.model)
+    return config.image_size or (declared[0] if declared else 32)
+
+
+def normalization(config: TrainConfig, data: Cifar10Data) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(mean, std) of pixel/255 used for inputs; (0,0,0)/(1,1,1) is the course's plain ToTensor.
+
+    Pretrained ImageNet models use the statistics their weights declare; the course model uses
+    CIFAR-10's on CIFAR-10 and the training images' own on an image folder.
+    """
+    declared = preprocessing(config.model)
+    if declared is not None:
+        return declared[1], declared[2]
+    if not config.data.normalize:
+        return (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+    return channel_stats(data.train) if isinstance(data, FolderData) else (CIFAR10_MEAN, CIFAR10_STD)
 
 
 def make_loaders(data: Cifar10Data, config: TrainConfig, device: torch.device,
@@ -125,7 +143,7 @@ def make_loaders(data: Cifar10Data, config: TrainConfig, device: torch.device,
     batch (`config.batch_size` / world_size images) and skips a last, incomplete global batch so
     every rank takes the same steps; each rank evaluates the whole test set.
     """
-    mean, std = normalization(config)
+    mean, std = normalization(config, data)
     train = data.train
     if config.data.max_train_images:
         train = train.subset(config.data.max_train_images, config.seed)
@@ -142,13 +160,19 @@ def make_loaders(data: Cifar10Data, config: TrainConfig, device: torch.device,
 
 
 def build_state(config: TrainConfig, num_classes: int, device: torch.device, total_steps: int,
-                ranks: Ranks = SINGLE) -> TrainState:
-    """Model (DDP-wrapped under torchrun), optimiser, schedule and precision for `config`, on `device`."""
-    model = build_model(config.model, num_classes=num_classes).to(device)
+                ranks: Ranks = SINGLE, start: StartingPoint | None = None) -> TrainState:
+    """Model (DDP-wrapped under torchrun), optimiser, schedule and precision for `config`, on `device`.
+
+    `start`: the model with its starting weights and trainable parameters (transfer.starting_point);
+    None = a fresh model (a resumed run, whose checkpoint then replaces the weights).
+    """
+    model = (start.model if start is not None else build_model(config.model, num_classes=num_classes)).to(device)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
     amp_dtype = resolve_precision(config.precision, device)
-    optimizer = build_optimizer(model, config.optim)
+    if start is None and config.freeze_backbone:
+        freeze_backbone(model, config.model)
+    optimizer = build_optimizer(model, config.optim)  # only parameters with requires_grad
     scaler = torch.amp.GradScaler(device.type) if amp_dtype == torch.float16 and device.type == "cuda" else None
     model = distributed.wrap(model, ranks, device)
     return TrainState(
@@ -217,7 +241,8 @@ def train(config: TrainConfig, *, resume: bool = False, report: Callable[[str], 
 def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: bool,
            report: Callable[[str], None], on_epoch: Callable[[EpochRecord], None] | None) -> TrainResult:
     configure_backends(device)
-    data = find_cifar10(config.data.data_dir, config.data.download)
+    data = find_data(config.data.data_dir, config.data.download, image_size=input_side(config),
+                     val_fraction=config.data.val_fraction, seed=config.seed)
     checkpoint = checkpoint_to_resume(config, data) if resume else None
     run_dir = distributed.share(config.out or default_run_dir(), ranks)
     if ranks.is_main:
@@ -225,17 +250,27 @@ def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: bool
     report(data.describe())
 
     train_loader, test_loader = make_loaders(data, config, device, ranks.rank, ranks.world_size)
-    state = build_state(config, len(data.classes), device, config.epochs * len(train_loader), ranks)
+    start = None if resume else starting_point(config, len(data.classes))
+    state = build_state(config, len(data.classes), device, config.epochs * len(train_loader), ranks, start)
     history = restore(state, checkpoint) if checkpoint is not None else History()  # after model init: RNG
     info = describe_device(device)
     report(setup_line(config, info, state, len(train_loader), ranks.world_size))
+    if start is not None:
+        report(f"start: {start.source}")
+    if len(train_loader) < FEW_STEPS and config.batch_size > 16:
+        report(f"note: only {len(train_loader)} steps per epoch; on a small data set a smaller batch gives the "
+               f"optimiser more steps, e.g. --batch-size {max(8, config.batch_size // 8)}")
     report(f"run directory: {run_dir}" + (f" (resuming after epoch {len(history.epochs)})" if resume else ""))
 
     metrics = run_metadata(config, data, info, state, train_loader.num_images * ranks.world_size, ranks.world_size)
     if resume:
         metrics = resumed_metadata(run_dir, config, metrics, len(history.epochs))
     metrics.update(epochs=[e.to_dict() for e in history.epochs])
-    mean, std = normalization(config)
+    if start is not None:
+        metrics.update(start=start.source, trained_parameters=list(start.trained),
+                       trained_parameter_count=sum(p.numel() for p in start.model.parameters() if p.requires_grad))
+    mean, std = normalization(config, data)
+    input_size = tuple(data.train.images.shape[1:3])  # (H, W) the model was trained at
     best_path, last_path = run_dir / "checkpoints" / "best.pt", last_checkpoint_path(run_dir)
 
     def write_metrics(**changes: Any) -> None:
@@ -247,7 +282,7 @@ def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: bool
         if not ranks.is_main:
             return
         checkpoint = make_checkpoint(
-            state.model, model_name=config.model, classes=data.classes, mean=mean, std=std,
+            state.model, model_name=config.model, classes=data.classes, mean=mean, std=std, input_size=input_size,
             test_accuracy=record.test_accuracy, test_confusion=result.confusion, config=to_dict(config),
             data_source=data.source, **training_state(state, history))
         save_checkpoint(checkpoint, last_path)
@@ -276,6 +311,8 @@ def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: bool
     finally:
         tracker.close()
     write_metrics(finished=True, status="finished")
+    for line in getattr(data, "skipped", ()):  # bad image files, reported once, after the work is done
+        report(line)
     if ranks.is_main:
         plot_curves(metrics["epochs"], run_dir / "curves.png")
         plot_confusion(load_checkpoint(best_path)["test_confusion"], data.classes, run_dir / "confusion_matrix.png")

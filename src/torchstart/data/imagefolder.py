@@ -24,7 +24,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
 from ..errors import DataError
-from .cifar10 import ArraySplit, Cifar10Data
+from .cifar10 import ArraySplit, Cifar10Data, detect_layout, find_cifar10
 from .folder import FolderScan, scan_image_folder
 from .images import open_rgb
 
@@ -159,3 +159,14 @@ def channel_stats(split: ArraySplit) -> tuple[tuple[float, ...], tuple[float, ..
     """Per-channel (mean, std) of pixel/255 over a split — the normalisation for a model without declared stats."""
     pixels = split.images.reshape(-1, 3).double() / 255
     return tuple(pixels.mean(0).tolist()), tuple(pixels.std(0).clamp_min(1e-3).tolist())
+
+
+def find_data(data_dir: Path | None = None, download: bool = False, *, image_size: int = 32,
+              val_fraction: float = 0.2, seed: int = 0) -> Cifar10Data:
+    """What `--data-dir` holds: CIFAR-10 (searched as find_cifar10 does), or class folders of images.
+
+    `image_size`, `val_fraction` and `seed` apply to image folders only (CIFAR-10 stays 32×32).
+    """
+    if data_dir is not None and Path(data_dir).is_dir() and detect_layout(Path(data_dir)) is None:
+        return load_image_folder(data_dir, image_size=image_size, val_fraction=val_fraction, seed=seed)
+    return find_cifar10(data_dir, download)
