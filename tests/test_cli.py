@@ -146,3 +146,17 @@ def test_installed_console_script(trained_run, tmp_path):
     assert 0 <= json.loads(result.stdout)["accuracy"] <= 1
     bad = subprocess.run([exe, "train", "--epochs", "0"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_python_m_torchstart_is_guarded_for_spawned_workers(monkeypatch):
+    import runpy
+
+    import torchstart.cli
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a spawned worker re-ran the CLI")
+
+    monkeypatch.setattr(torchstart.cli, "main", must_not_run)
+    runpy.run_module("torchstart.__main__", run_name="__mp_main__")  # what spawn does in each worker
+    with pytest.raises(AssertionError, match="re-ran"):
+        runpy.run_module("torchstart.__main__", run_name="__main__")  # the test can fail: main does run here
