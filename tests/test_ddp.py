@@ -17,7 +17,8 @@ from torchstart.models import build_model
 
 # The course's recipe (no augmentation, no dropout), with lr 0.05 so one epoch moves the weights by far more
 # than the tolerance; 512 images = 8 global batches of 64 = 8 steps of 32 images on each of 2 processes.
-ARGS = ["--recipe", "seed", "--lr", "0.05", "--epochs", "1", "--max-train-images", "512", "--seed", "1", "--quiet"]
+ARGS = ["--recipe", "seed", "--lr", "0.05", "--epochs", "1", "--max-train-images", "512", "--seed", "1", "--quiet",
+        "--device", "cpu"]  # gloo on CPU processes, as in CI, even where a GPU is visible
 TORCHRUN_ENV = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
 
