@@ -10,12 +10,12 @@ nvidia-smi -L | tee "$OUT/gpu.txt"
 python3 -c "import torch, torchvision, cv2; print('torch', torch.__version__, 'torchvision', torchvision.__version__, \
 'opencv', cv2.__version__)" | tee -a "$OUT/gpu.txt"
 # board needs chromium and notebook needs a Jupyter kernel: neither is on the GPU machine
-timeout 330 python3 -m pytest -q -p no:cacheprovider tests --ignore=tests/test_board.py \
+timeout 300 python3 -m pytest -q -p no:cacheprovider tests --ignore=tests/test_board.py \
   --ignore=tests/test_notebook.py -x --durations=15 2>&1 | tee "$OUT/pytest.txt" | tail -30
 for lesson in env gpu pipeline; do
   python3 -m torchstart lesson "$lesson" --out "/tmp/lesson-$lesson" 2>&1 | tee "$OUT/lesson-$lesson.txt" | tail -12
 done
-timeout 120 python3 -m torch.distributed.run --standalone --nproc-per-node=1 -m torchstart train --epochs 2 \
+timeout 60 python3 -m torch.distributed.run --standalone --nproc-per-node=1 -m torchstart train --epochs 2 \
   --quiet --out /tmp/ddp-nccl 2>&1 | tee "$OUT/ddp_nccl.txt" | tail -5
-timeout 120 python3 -m torchstart train --data-dir src/torchstart/data/samples/hymenoptera --model resnet18 \
+timeout 90 python3 -m torchstart train --data-dir src/torchstart/data/samples/hymenoptera --model resnet18 \
   --epochs 3 --batch-size 16 --quiet --out /tmp/folder-resnet 2>&1 | tee "$OUT/folder_resnet18.txt" | tail -6
