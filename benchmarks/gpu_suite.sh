@@ -5,13 +5,14 @@
 set -uo pipefail
 OUT="${OUT:-gpu_suite_out}"; mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src" PYTHONUNBUFFERED=1
-python3 -c "import cv2" 2>/dev/null || pip install -q --no-deps .whl/opencv_python_headless-*.whl 2>&1 | tail -1
+# lessons 4-6 need OpenCV; where the GPU machine lacks it (and cannot install it), leave them out
+SKIP_CV=""; python3 -c "import cv2" 2>/dev/null || SKIP_CV="not opencv and not tensorboard and not transforms"
 nvidia-smi -L | tee "$OUT/gpu.txt"
-python3 -c "import torch, torchvision, cv2; print('torch', torch.__version__, 'torchvision', torchvision.__version__, \
-'opencv', cv2.__version__)" | tee -a "$OUT/gpu.txt"
+python3 -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision', torchvision.__version__)" \
+  | tee -a "$OUT/gpu.txt"
 # board needs chromium and notebook needs a Jupyter kernel: neither is on the GPU machine
 timeout 300 python3 -m pytest -q -p no:cacheprovider tests --ignore=tests/test_board.py \
-  --ignore=tests/test_notebook.py -x --durations=15 2>&1 | tee "$OUT/pytest.txt" | tail -30
+  --ignore=tests/test_notebook.py ${SKIP_CV:+-k "$SKIP_CV"} --durations=15 2>&1 | tee "$OUT/pytest.txt" | tail -30
 for lesson in env gpu pipeline; do
   python3 -m torchstart lesson "$lesson" --out "/tmp/lesson-$lesson" 2>&1 | tee "$OUT/lesson-$lesson.txt" | tail -12
 done
