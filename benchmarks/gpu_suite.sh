@@ -6,13 +6,14 @@ set -uo pipefail
 OUT="${OUT:-gpu_suite_out}"; mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src" PYTHONUNBUFFERED=1
 # lessons 4-6 need OpenCV; where the GPU machine lacks it (and cannot install it), leave them out
-SKIP_CV=""; python3 -c "import cv2" 2>/dev/null || SKIP_CV="not opencv and not tensorboard and not transforms"
+SKIP=(--ignore=tests/test_board.py --ignore=tests/test_notebook.py)  # need chromium / a Jupyter kernel
+python3 -c "import cv2" 2>/dev/null || SKIP+=(--ignore=tests/lessons/test_lesson_opencv.py \
+  --ignore=tests/lessons/test_lesson_tensorboard.py --ignore=tests/lessons/test_lesson_transforms.py \
+  -k "not opencv and not tensorboard and not transforms and not doctor")
 nvidia-smi -L | tee "$OUT/gpu.txt"
 python3 -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision', torchvision.__version__)" \
   | tee -a "$OUT/gpu.txt"
-# board needs chromium and notebook needs a Jupyter kernel: neither is on the GPU machine
-timeout 300 python3 -m pytest -q -p no:cacheprovider tests --ignore=tests/test_board.py \
-  --ignore=tests/test_notebook.py ${SKIP_CV:+-k "$SKIP_CV"} --durations=15 2>&1 | tee "$OUT/pytest.txt" | tail -30
+timeout 300 python3 -m pytest -q -p no:cacheprovider tests "${SKIP[@]}" --durations=15 2>&1 | tee "$OUT/pytest.txt" | tail -30
 for lesson in env gpu pipeline; do
   python3 -m torchstart lesson "$lesson" --out "/tmp/lesson-$lesson" 2>&1 | tee "$OUT/lesson-$lesson.txt" | tail -12
 done
