@@ -67,7 +67,7 @@ def test_nan_in_epoch_2_exits_2_with_one_line_and_keeps_epoch_1(tmp_path, monkey
 
     monkeypatch.setattr(TensorLoader, "make_batch", poisoned)
     run = tmp_path / "run"
-    argv = ["train", "--epochs", "3", "--max-train-images", "256", "--out", str(run), "--quiet"]
+    argv = ["train", "--epochs", "3", "--max-train-images", "256", "--out", str(run), "--quiet", "--device", "cpu"]
     assert main(argv) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     last = run / "checkpoints" / "last.pt"

@@ -7,13 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from torchstart.data.imagefolder import (
-    channel_stats,
-    detect_folder_layout,
-    load_image_folder,
-    resize_square,
-    stratified_split,
-)
+from torchstart.data.imagefolder import channel_stats, detect_folder_layout, load_image_folder, stratified_split
+from torchstart.data.images import resize_square
 from torchstart.errors import DataError
 
 COLOURS = {"cats": (200, 30, 30), "dogs": (30, 200, 30), "owls": (30, 30, 200)}

@@ -80,3 +80,13 @@ def test_image_to_input_matches_totensor_normalize():
     assert x.shape == (1, 3, 32, 32)
     torch.testing.assert_close(x, expected)
     assert image_to_input(img.resize((300, 200)), (32, 32), mean, std).shape == (1, 3, 32, 32)
+
+
+def test_model_input_keeps_the_aspect_ratio_like_folder_training():
+    from torchstart.data.images import image_to_input
+
+    wide = Image.new("RGB", (300, 100), (0, 0, 0))
+    wide.paste((255, 255, 255), (100, 0, 200, 100))  # the centre square is white, the sides black
+    x = image_to_input(wide, (32, 32), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))  # (1, 3, 32, 32) in [0, 1]
+    assert x.shape == (1, 3, 32, 32)
+    assert x[..., 2:-2].min() > 0.9  # centre crop: no black from the sides (a stretch would show them)

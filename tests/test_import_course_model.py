@@ -115,7 +115,8 @@ def test_predict_with_the_import_matches_the_course_test_script(course_files, tm
     new = tmp_path / "imported.pt"
     assert main(["import-course-model", str(course_files / "tudui_main.pth"), str(new)]) == 0
     capsys.readouterr()
-    assert main(["predict", str(new), str(course_files / "airplane.png"), "--topk", "10", "--json"]) == 0
+    assert main(["predict", str(new), str(course_files / "airplane.png"), "--topk", "10", "--json",
+                 "--device", "cpu"]) == 0  # the reference ran on the CPU
     (prediction,) = json.loads(capsys.readouterr().out)["predictions"]
     ours = {top["class"]: top["probability"] for top in prediction["top"]}
     course = torch.softmax(torch.load(course_files / "reference.pt", weights_only=True)["image"][0], dim=0)

@@ -102,6 +102,7 @@ def test_init_from_a_cifar_checkpoint_starts_from_its_weights(photos, tmp_path, 
     (["--weights", "DEFAULT"], "has no pretrained weights"),
     (["--init", "x.pt", "--weights", "y.pt"], "--init and --weights both"),
     (["--val-fraction", "1.5"], "--val-fraction must be between 0 and 1"),
+    (["--freeze-backbone"], "would train a head on random features"),
 ])
 def test_impossible_starts_are_one_line_exit_2(photos, tmp_path, capsys, monkeypatch, flags, message):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))  # an empty torch cache

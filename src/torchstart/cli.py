@@ -23,8 +23,8 @@ from .models import MODELS
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
-def _add_device(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", default="auto",
+def _add_device(parser: argparse.ArgumentParser, default: str | None = "auto") -> None:
+    parser.add_argument("--device", default=default,
                         help=f"{'|'.join(DEVICE_CHOICES)} (default auto: the accelerator if there is one)")
 
 
@@ -34,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    train = sub.add_parser("train", help="train the course's CIFAR-10 model",
-                           description="Train the course's CIFAR-10 model. Flags you leave out come from the recipe.")
+    train = sub.add_parser("train", help="train the course's CIFAR-10 model (or any registered model on your images)",
+                           description="Train the course's model on CIFAR-10, or a model of your choice on your own "
+                                       "image folders. Flags you leave out come from the recipe.")
     train.add_argument("--recipe", choices=sorted(RECIPES),
                        help="fast = tuned training of the same model (default); seed = the course as written")
     train.add_argument("--resume", type=Path, metavar="RUN_DIR",
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help="(peak) learning rate")
     train.add_argument("--seed", type=int, help="random seed (default 0)")
     train.add_argument("--out", type=Path, help="run directory (default runs/<date-time>)")
-    _add_device(train)
+    _add_device(train, default=None)  # None: a resumed run keeps its own device unless --device is given
     train.add_argument("--precision", choices=PRECISION_CHOICES,
                        help="autocast dtype (default: the recipe's; auto = bf16 on recent GPUs, fp32 on CPU)")
     train.add_argument("--data-dir", type=Path,
@@ -71,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("evaluate", help="accuracy and loss of a checkpoint on the test set")
     evaluate.add_argument("checkpoint", type=Path)
-    evaluate.add_argument("--data-dir", type=Path, help="CIFAR-10 folder (default: the same search as train)")
+    evaluate.add_argument("--data-dir", type=Path,
+                          help="CIFAR-10, or the image folders the model was trained on (their val split is used); "
+                               "default: the same search as train")
     _add_device(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -138,7 +141,7 @@ def train_flags(args: argparse.Namespace) -> dict:
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The recipe (as tuned for the device that will run it) with every flag the learner gave on top."""
-    base = recipe(args.recipe or DEFAULT_RECIPE, pick_device(args.device).type)
+    base = recipe(args.recipe or DEFAULT_RECIPE, pick_device(args.device or "auto").type)
     return with_overrides(base, **train_flags(args)).validate()
 
 

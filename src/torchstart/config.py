@@ -84,6 +84,9 @@ class TrainConfig:
              f"--image-size must be at least 8 (got {self.image_size})", "e.g. --image-size 64"),
             (self.init is None or self.weights == "none", "--init and --weights both give starting weights",
              "use one: --init CKPT (a torchstart checkpoint) or --weights DEFAULT|PATH"),
+            (not self.freeze_backbone or self.init is not None or self.weights != "none",
+             "--freeze-backbone without starting weights would train a head on random features",
+             "add --weights DEFAULT|PATH or --init CKPT, or leave --freeze-backbone out"),
         ]
         for ok, cause, fix in checks:
             if not ok:

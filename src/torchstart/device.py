@@ -87,10 +87,13 @@ def configure_backends(device: torch.device) -> None:
 
     On CUDA: let cuDNN time its convolution algorithms once per input shape (our shapes never
     change) and allow TF32 tensor cores for float32 matmuls (10-bit mantissa products, float32 sums).
+    Elsewhere: full float32 matmuls, even if a GPU run earlier in the same process lowered them.
     """
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
         torch.set_float32_matmul_precision("high")
+    else:  # the setting is process-wide and also reaches CPU kernels (oneDNN): keep CPU training exact
+        torch.set_float32_matmul_precision("highest")
 
 
 def seed_everything(seed: int) -> None:

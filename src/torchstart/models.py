@@ -203,5 +203,6 @@ def require_pretrained_weights(weights) -> Path:
     if not status.available:
         raise DataError(f"the pretrained weights {weights} are not in the torch cache {status.path.parent}",
                         f"download {status.url} (on any machine with internet) and put it at {status.path} "
-                        "(the folder moves with $TORCH_HOME), or use weights=None")
+                        "(the folder moves with $TORCH_HOME), or train without them: --weights none "
+                        "(weights=None in Python)")
     return status.path

@@ -20,15 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
 from ..errors import DataError
 from .cifar10 import ArraySplit, Cifar10Data, detect_layout, find_cifar10
 from .folder import FolderScan, scan_image_folder
-from .images import open_rgb
+from .images import open_rgb, resize_square
 
-MEMORY_BUDGET_BYTES = 2 * 1024**3  # decoded uint8 pixels kept in RAM at most; above this the set is streamed
+MEMORY_BUDGET_BYTES = 2 * 1024**3  # decoded uint8 pixels kept in RAM at most; above this: a clear error
 TRAIN_DIRS, VAL_DIRS = ("train",), ("val", "valid", "validation", "test")
 
 
@@ -62,15 +61,6 @@ def stratified_split(labels: np.ndarray, val_fraction: float, seed: int) -> tupl
         val.append(members[:n_val])
         train.append(members[n_val:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
-
-
-def resize_square(image: Image.Image, size: int) -> Image.Image:
-    """Shorter side → `size` pixels, then the centre `size`×`size` crop (what ImageNet models' transforms do)."""
-    scale = size / min(image.size)
-    width, height = max(size, round(image.width * scale)), max(size, round(image.height * scale))
-    image = image.resize((width, height), Image.Resampling.BILINEAR)
-    left, top = (width - size) // 2, (height - size) // 2
-    return image.crop((left, top, left + size, top + size))
 
 
 class DecodedImages(Dataset):

@@ -104,10 +104,29 @@ def image_problem(path: Path | str) -> str | None:
     return None
 
 
+def resize_square(image: Image.Image, size: int) -> Image.Image:
+    """Shorter side → `size` pixels, then the centre `size`×`size` crop (what ImageNet models' transforms do).
+
+    Keeps the aspect ratio: a wide photo loses its edges instead of being squashed.
+    """
+    scale = size / min(image.size)
+    width, height = max(size, round(image.width * scale)), max(size, round(image.height * scale))
+    image = image.resize((width, height), Image.Resampling.BILINEAR)  # antialiased when shrinking
+    left, top = (width - size) // 2, (height - size) // 2
+    return image.crop((left, top, left + size, top + size))
+
+
 def image_to_input(image: Image.Image, size: tuple[int, int], mean: Sequence[float],
                    std: Sequence[float]) -> torch.Tensor:
-    """RGB PIL image → (1, 3, H, W) float tensor, resized and standardised like the training data."""
-    resized = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)  # antialiased when shrinking
+    """RGB PIL image → (1, 3, H, W) float tensor, resized and standardised like the training data.
+
+    Square inputs (every model here) are made as image folders are for training: shorter side to
+    the size, centre crop. An image that already has the size is used as it is.
+    """
+    if size[0] == size[1]:
+        resized = resize_square(image, size[0])
+    else:
+        resized = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
     x = torch.from_numpy(np.asarray(resized, dtype=np.uint8).copy()).permute(2, 0, 1).float().div(255)
     mean_t = torch.tensor(mean, dtype=torch.float32).view(3, 1, 1)
     std_t = torch.tensor(std, dtype=torch.float32).view(3, 1, 1)
