@@ -206,3 +206,14 @@ def test_a_resumed_tracker_hides_what_the_killed_run_logged_after_its_checkpoint
     events.Reload()
     assert [(p.step, p.value) for p in events.Scalars("train_loss_step")] == \
         [(1, 11.0), (2, 12.0), (3, 13.0), (4, 14.0), (5, 15.0), (6, 26.0), (7, 27.0), (8, 28.0)]
+
+
+def test_a_resumed_event_file_sorts_after_one_made_in_the_same_second(tmp_path):
+    from torchstart.tracking import TensorBoardTracker
+
+    now = int(time.time())
+    (tmp_path / f"events.out.tfevents.{now}.host.99999.0").write_bytes(b"")  # a run started this second
+    tracker = TensorBoardTracker(tmp_path, purge_step=3)
+    tracker.close()
+    names = sorted(p.name for p in tmp_path.glob("events.out.tfevents.*"))
+    assert len(names) == 2 and names[0].startswith(f"events.out.tfevents.{now}.host")  # TensorBoard's reading order

@@ -6,6 +6,7 @@ test can pass a list-backed fake.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +32,19 @@ class NullTracker:
         pass
 
 
+def _wait_for_a_later_file_name(log_dir: Path) -> None:
+    """Make sure a new event file sorts after the ones in `log_dir`.
+
+    TensorBoard reads a folder's event files in name order, and a name starts with the second it was
+    created (events.out.tfevents.<seconds>.<host>.<pid>…): a run resumed within the same second as it
+    was started could otherwise be read before the run it continues. Waits at most one second.
+    """
+    newest = max((int(p.name.split(".")[3]) for p in log_dir.glob("events.out.tfevents.*")
+                  if p.name.split(".")[3].isdigit()), default=0)
+    while time.time() < newest + 1:
+        time.sleep(0.05)
+
+
 class TensorBoardTracker:
     """Writes TensorBoard event files under `log_dir` (view with `tensorboard --logdir …`).
 
@@ -41,6 +55,8 @@ class TensorBoardTracker:
     def __init__(self, log_dir: Path, purge_step: int | None = None) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
+        if purge_step is not None:
+            _wait_for_a_later_file_name(Path(log_dir))
         self.writer = SummaryWriter(log_dir=str(log_dir), purge_step=purge_step)
 
     def log_scalar(self, tag: str, value: float, step: int) -> None:
