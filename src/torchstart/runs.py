@@ -207,13 +207,21 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     atomic_write(path, lambda f: f.write(json.dumps(payload, indent=2).encode("utf-8")))
 
 
-def setup_line(config: TrainConfig, info: DeviceInfo, state: TrainState, steps: int, world_size: int) -> str:
+def setup_lines(config: TrainConfig, info: DeviceInfo, state: TrainState, steps: int, world_size: int,
+                start: StartingPoint | None) -> list[str]:
+    """What a run says about itself before the first step: device, schedule, model, starting weights."""
     batch = f"{config.batch_size}" if world_size == 1 else \
         f"{config.batch_size} ({world_size} processes × {config.batch_size // world_size})"
-    return (f"device: {info.device} ({info.name}), precision {precision_name(state.amp_dtype)}; "
-            f"recipe {config.recipe}: {config.epochs} epochs × {steps} steps of {batch}, "
-            f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
-            f"({count_parameters(state.model):,} parameters)")
+    lines = [f"device: {info.device} ({info.name}), precision {precision_name(state.amp_dtype)}; "
+             f"recipe {config.recipe}: {config.epochs} epochs × {steps} steps of {batch}, "
+             f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
+             f"({count_parameters(state.model):,} parameters)"]
+    if start is not None:
+        lines.append(f"start: {start.source}")
+    if steps < FEW_STEPS and config.batch_size > 16:
+        lines.append(f"note: only {steps} steps per epoch; on a small data set a smaller batch gives the optimiser "
+                     f"more steps, e.g. --batch-size {max(8, config.batch_size // 8)}")
+    return lines
 
 
 def train(config: TrainConfig, *, resume: bool = False, report: Callable[[str], None] = lambda line: None,
@@ -254,19 +262,15 @@ def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: bool
     state = build_state(config, len(data.classes), device, config.epochs * len(train_loader), ranks, start)
     history = restore(state, checkpoint) if checkpoint is not None else History()  # after model init: RNG
     info = describe_device(device)
-    report(setup_line(config, info, state, len(train_loader), ranks.world_size))
-    if start is not None:
-        report(f"start: {start.source}")
-    if len(train_loader) < FEW_STEPS and config.batch_size > 16:
-        report(f"note: only {len(train_loader)} steps per epoch; on a small data set a smaller batch gives the "
-               f"optimiser more steps, e.g. --batch-size {max(8, config.batch_size // 8)}")
+    for line in setup_lines(config, info, state, len(train_loader), ranks.world_size, start):
+        report(line)
     report(f"run directory: {run_dir}" + (f" (resuming after epoch {len(history.epochs)})" if resume else ""))
 
     metrics = run_metadata(config, data, info, state, train_loader.num_images * ranks.world_size, ranks.world_size)
     if resume:
         metrics = resumed_metadata(run_dir, config, metrics, len(history.epochs))
     metrics.update(epochs=[e.to_dict() for e in history.epochs])
-    if start is not None:
+    if start is not None:  # what the run started from and what it trained (a resume keeps the first run's)
         metrics.update(start=start.source, trained_parameters=list(start.trained),
                        trained_parameter_count=sum(p.numel() for p in start.model.parameters() if p.requires_grad))
     mean, std = normalization(config, data)
