@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU checks for a lent CUDA machine (the device tool), in one go. From the repo root:
 #   bash benchmarks/gpu_check.sh            (writes logs to $OUT when set, else ./gpu_check_out)
-# 1. the CUDA tests (tests/test_gpu.py) plus the loader/engine tests, on the GPU machine's own torch;
+# 1. the CUDA tests (tests/training/test_gpu.py) plus the loader/engine tests, on the GPU machine's own torch;
 # 2. vs_course.py on the GPU: one epoch of the course pipeline vs torchstart, same GPU, same data
 #    (random pixels in CIFAR-10 shapes: throughput only — accuracy needs the real data, see tests);
 # 3. torchstart train --compile for comparison.
@@ -11,7 +11,7 @@ export PYTHONPATH="$PWD/src" PYTHONUNBUFFERED=1
 nvidia-smi -L | tee "$OUT/gpu.txt"
 python3 -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision', torchvision.__version__, \
 'bf16', torch.cuda.is_bf16_supported())" | tee -a "$OUT/gpu.txt"
-python3 -m pytest -q -p no:cacheprovider tests/test_gpu.py tests/test_loader.py tests/test_engine.py \
+python3 -m pytest -q -p no:cacheprovider tests/training/test_gpu.py tests/data/test_loader.py tests/training/test_engine.py \
   2>&1 | tee "$OUT/pytest.txt" | tail -3
 python3 - <<'PY'
 import numpy as np, pathlib

@@ -6,7 +6,7 @@ set -uo pipefail
 OUT="${OUT:-gpu_suite_out}"; mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src" PYTHONUNBUFFERED=1
 # lessons 4-6 need OpenCV; where the GPU machine lacks it (and cannot install it), leave them out
-SKIP=(--ignore=tests/test_board.py --ignore=tests/test_notebook.py)  # need chromium / a Jupyter kernel
+SKIP=(--ignore=tests/tools/test_board.py --ignore=tests/tools/test_notebook.py)  # need chromium / a Jupyter kernel
 python3 -c "import cv2" 2>/dev/null || SKIP+=(--ignore=tests/lessons/test_lesson_opencv.py \
   --ignore=tests/lessons/test_lesson_tensorboard.py --ignore=tests/lessons/test_lesson_transforms.py \
   -k "not opencv and not tensorboard and not transforms and not doctor")

@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from torchstart.config import recipe  # noqa: E402
 from torchstart.data import find_cifar10  # noqa: E402
-from torchstart.engine import TrainState, train_one_epoch  # noqa: E402
-from torchstart.runs import build_state, make_loaders  # noqa: E402
+from torchstart.training.build import build_state, make_loaders, normalization  # noqa: E402
+from torchstart.training.engine import TrainState, train_one_epoch  # noqa: E402
 
 COURSE_TEN_EPOCH_ACCURACY = 0.522  # the course pipeline after its 10 epochs on the shared copy (issue #4)
 
@@ -125,7 +125,7 @@ def best_within(epochs: list[dict], budget: float) -> float | None:
 def data_path_overhead(data, device: torch.device, steps: int = 60, rounds: int = 3) -> dict:
     """Seconds per step: the fast recipe's loader + step vs the same steps over ready-made batches."""
     config = recipe("fast", device.type)  # the loader `torchstart train` builds on this device
-    loader, _ = make_loaders(data, config, device)
+    loader, _ = make_loaders(data, config, normalization(config, data), device)
     loader.max_batches = steps
     ready = list(loader)
 

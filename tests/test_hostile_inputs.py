@@ -18,13 +18,14 @@ import torch
 from PIL import Image
 
 from conftest import fake_cifar, write_npz_dir, write_torchvision_dir
-from torchstart import checkpoint as checkpoint_module
-from torchstart.checkpoint import atomic_write, load_checkpoint, make_checkpoint, save_checkpoint
+from torchstart import files as files_module
 from torchstart.cli import main
 from torchstart.data import CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD
-from torchstart.data.folder import scan_image_folder
+from torchstart.data.scan import scan_image_folder
 from torchstart.errors import DataError, TorchstartError
+from torchstart.files import atomic_write
 from torchstart.models import Tudui
+from torchstart.training.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
 
 HANDLED = ("cmyk.jpg", "deep16.png", "rgba.png", "palette.gif", "猫的 照片.png")
 BROKEN = {  # file → what the one-line report must say about it
@@ -273,7 +274,7 @@ def test_broken_data_dirs_are_one_line_exit_2(tmp_path, checkpoint, capsys, monk
     else:
         break_batches(data_dir, problem)
     out = tmp_path / "run"
-    monkeypatch.setattr("torchstart.runs.fit", lambda *a, **k: pytest.fail("training started on broken data"))
+    monkeypatch.setattr("torchstart.training.job.fit", lambda *a, **k: pytest.fail("training started on broken data"))
     argv = (["train", "--dry-run", "--epochs", "1", "--out", out, "--quiet"] if command == "train"
             else ["evaluate", checkpoint])
     code, _, err = run_cli(argv + ["--data-dir", data_dir], capsys)
@@ -302,7 +303,7 @@ def test_unwritable_out_stops_before_training(tmp_path, capsys, monkeypatch, cod
         return real_write_bytes(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", failing_write_bytes)
-    monkeypatch.setattr("torchstart.runs.fit", lambda *a, **k: pytest.fail("training started"))
+    monkeypatch.setattr("torchstart.training.job.fit", lambda *a, **k: pytest.fail("training started"))
     code, _, err = run_cli(["train", "--dry-run", "--epochs", "1", "--out", out, "--quiet"], capsys)
     assert_one_line_error(code, err)
     assert f"cannot write the output directory {out}" in err and os.strerror(code_) in err
@@ -325,7 +326,7 @@ def test_disk_full_during_a_save_keeps_the_old_file(tmp_path, monkeypatch):
     def disk_full(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(checkpoint_module.os, "fsync", disk_full)
+    monkeypatch.setattr(files_module.os, "fsync", disk_full)
     with pytest.raises(TorchstartError, match=f"cannot write {re.escape(str(path))} \\(No space left on device\\)"):
         atomic_write(path, lambda f: f.write(b"epoch 2"))
     monkeypatch.undo()
@@ -333,14 +334,14 @@ def test_disk_full_during_a_save_keeps_the_old_file(tmp_path, monkeypatch):
 
 
 def test_disk_full_mid_run_is_one_line(tmp_path, capsys, monkeypatch):
-    real_mkstemp = checkpoint_module.tempfile.mkstemp
+    real_mkstemp = files_module.tempfile.mkstemp
 
     def mkstemp(*args, prefix="", **kwargs):
         if prefix.startswith(".last.pt."):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_mkstemp(*args, prefix=prefix, **kwargs)
 
-    monkeypatch.setattr(checkpoint_module.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(files_module.tempfile, "mkstemp", mkstemp)
     out = tmp_path / "run"
     code, _, err = run_cli(["train", "--dry-run", "--epochs", "1", "--max-train-images", "64", "--out", out,
                             "--quiet"], capsys)

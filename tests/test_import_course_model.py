@@ -15,16 +15,11 @@ import pytest
 import torch
 from torch import nn
 
-from torchstart.checkpoint import (
-    import_course_model,
-    load_checkpoint,
-    make_checkpoint,
-    model_from_checkpoint,
-    save_checkpoint,
-)
 from torchstart.cli import main
+from torchstart.course_import import import_course_model
 from torchstart.data import CIFAR10_CLASSES
 from torchstart.models import Tudui
+from torchstart.training.checkpoint import load_checkpoint, make_checkpoint, model_from_checkpoint, save_checkpoint
 
 COURSE_MODEL = """
 import torch

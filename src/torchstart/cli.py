@@ -2,6 +2,9 @@
 
 Exit codes: 0 success, 2 a problem the learner can fix (one line on stderr, no traceback),
 130 interrupted with Ctrl-C.
+
+Only argparse lives here. Each command imports what it runs when it runs, and the modules the
+parser needs (config, errors, the lesson registry) import no torch: `torchstart --help` is instant.
 """
 
 from __future__ import annotations
@@ -13,14 +16,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .config import DEFAULT_RECIPE, RECIPES, TrainConfig, recipe, with_overrides
-from .device import DEVICE_CHOICES, PRECISION_CHOICES, pick_device
-from .errors import EXIT_USAGE, TorchstartError
+from ._version import __version__
+from .config import DEFAULT_RECIPE, DEVICE_CHOICES, TRAIN_FLAGS, TrainConfig, recipe, with_overrides
+from .errors import EXIT_INTERRUPTED, EXIT_USAGE, TorchstartError
 from .lessons.runner import add_lesson_options
-from .models import MODELS
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
 def _add_device(parser: argparse.ArgumentParser, default: str | None = "auto") -> None:
@@ -37,38 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train the course's CIFAR-10 model (or any registered model on your images)",
                            description="Train the course's model on CIFAR-10, or a model of your choice on your own "
                                        "image folders. Flags you leave out come from the recipe.")
-    train.add_argument("--recipe", choices=sorted(RECIPES),
-                       help="fast = tuned training of the same model (default); seed = the course as written")
     train.add_argument("--resume", type=Path, metavar="RUN_DIR",
                        help="continue a stopped run from RUN_DIR/checkpoints/last.pt with its own settings "
                             "(--epochs N trains it further)")
-    train.add_argument("--epochs", type=int, help="passes over the training set")
-    train.add_argument("--batch-size", type=int, help="images per optimiser step (torchrun: all processes together)")
-    train.add_argument("--lr", type=float, help="(peak) learning rate")
-    train.add_argument("--seed", type=int, help="random seed (default 0)")
-    train.add_argument("--out", type=Path, help="run directory (default runs/<date-time>)")
-    _add_device(train, default=None)  # None: a resumed run keeps its own device unless --device is given
-    train.add_argument("--precision", choices=PRECISION_CHOICES,
-                       help="autocast dtype (default: the recipe's; auto = bf16 on recent GPUs, fp32 on CPU)")
-    train.add_argument("--data-dir", type=Path,
-                       help="CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or your own images: one folder "
-                            "per class, with or without train/ and val/")
-    train.add_argument("--download", action="store_true", help="download CIFAR-10 with torchvision if not found")
-    train.add_argument("--max-train-images", type=int, metavar="N", help="train on a random subset of N images")
-    train.add_argument("--val-fraction", type=float, metavar="F",
-                       help="image folders without val/: hold out this share of each class (default 0.2)")
-    train.add_argument("--model", choices=sorted(MODELS), help="default tudui, the course's model")
-    train.add_argument("--weights", metavar="DEFAULT|none|PATH",
-                       help="starting weights: DEFAULT = torchvision's ImageNet weights from the torch cache, "
-                            "PATH = a state_dict or torchstart checkpoint (default none)")
-    train.add_argument("--init", type=Path, metavar="CKPT",
-                       help="start from a torchstart checkpoint of another task; its head is replaced")
-    train.add_argument("--freeze-backbone", action="store_true", default=None, help="train only the new head")
-    train.add_argument("--image-size", type=int, metavar="PX",
-                       help="image folders: resize to PX×PX (default: 32 for tudui, 224 for ImageNet models)")
-    train.add_argument("--compile", action="store_true", default=None, help="torch.compile the model")
-    train.add_argument("--dry-run", action="store_true", default=None, help="a few batches only (smoke test)")
-    train.add_argument("--quiet", action="store_true", default=None, help="no progress bar")
+    add_train_flags(train)
 
     evaluate = sub.add_parser("evaluate", help="accuracy and loss of a checkpoint on the test set")
     evaluate.add_argument("checkpoint", type=Path)
@@ -98,6 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_lesson_options(lesson)
     _add_tool_commands(sub)
     return parser
+
+
+def add_train_flags(parser: argparse.ArgumentParser) -> None:
+    """One argparse option per row of config.TRAIN_FLAGS; every default is None (= the recipe's value)."""
+    for flag in TRAIN_FLAGS:
+        if flag.type is None:
+            parser.add_argument(flag.name, dest=flag.field, action="store_true", default=None, help=flag.help)
+        else:
+            parser.add_argument(flag.name, dest=flag.field, type=flag.type, metavar=flag.metavar,
+                                choices=flag.choices, help=flag.help)
 
 
 def _add_tool_commands(sub) -> None:
@@ -131,16 +112,13 @@ def _add_tool_commands(sub) -> None:
 
 def train_flags(args: argparse.Namespace) -> dict:
     """The `train` flags as config fields; None = not given."""
-    return dict(recipe=args.recipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                out=args.out, device=args.device, precision=args.precision, data_dir=args.data_dir,
-                download=args.download or None, max_train_images=args.max_train_images, compile=args.compile,
-                dry_run=args.dry_run, quiet=args.quiet, val_fraction=args.val_fraction, model=args.model,
-                weights=args.weights, init=args.init, freeze_backbone=args.freeze_backbone,
-                image_size=args.image_size)
+    return {flag.field: getattr(args, flag.field) for flag in TRAIN_FLAGS}
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The recipe (as tuned for the device that will run it) with every flag the learner gave on top."""
+    from .device import pick_device
+
     base = recipe(args.recipe or DEFAULT_RECIPE, pick_device(args.device or "auto").type)
     return with_overrides(base, **train_flags(args)).validate()
 
@@ -152,12 +130,14 @@ def _print_epoch(record, epochs: int) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .resume import resume_config
-    from .runs import TrainingInterrupted, train
+    from .errors import TrainingInterrupted
+    from .training.job import train
+    from .training.resume import resume_point
 
-    config = train_config(args) if args.resume is None else resume_config(args.resume, **train_flags(args))
+    point = None if args.resume is None else resume_point(args.resume, **train_flags(args))
+    config = train_config(args) if point is None else point.config
     try:
-        result = train(config, resume=args.resume is not None, report=lambda line: print(line, flush=True),
+        result = train(config, resume=point, report=lambda line: print(line, flush=True),
                        on_epoch=lambda record: _print_epoch(record, config.epochs))
     except TrainingInterrupted as stop:
         print(_interrupted(stop), file=sys.stderr)
@@ -211,7 +191,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_import_course_model(args: argparse.Namespace) -> int:
-    from .checkpoint import import_course_model
+    from .course_import import import_course_model
 
     import_course_model(args.old, args.new)
     print(f"wrote {args.new}: the course's Tudui with the weights of {args.old} (inputs: pixels/255, as ToTensor)")
@@ -238,7 +218,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import diagnose, format_report
+    from .tools.doctor import diagnose, format_report
 
     report = diagnose(runs_dir=args.runs_dir, data_dir=args.data_dir)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if args.json else format_report(report))
@@ -246,7 +226,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_board(args: argparse.Namespace) -> int:
-    from .board import board_logdir, serve_until_interrupted, start_board
+    from .tools.board import board_logdir, serve_until_interrupted, start_board
 
     logdir = board_logdir(args.path)
     url = start_board(logdir, args.host, args.port)
@@ -259,7 +239,7 @@ def cmd_board(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from .history import format_table, list_runs
+    from .tools.runs_table import format_table, list_runs
 
     table = list_runs(args.root)
     print(json.dumps(table.to_dict(), ensure_ascii=False) if args.json else format_table(table))
@@ -268,7 +248,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_notebook(args: argparse.Namespace) -> int:
     from .lessons import find_lesson
-    from .notebook import default_path, lesson_notebook, write_notebook
+    from .tools.notebook import default_path, lesson_notebook, write_notebook
 
     lesson = find_lesson(args.lesson)
     notebook = lesson_notebook(lesson, args.lang)

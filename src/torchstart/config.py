@@ -1,12 +1,17 @@
-"""Configuration as data: frozen dataclasses built once (by the CLI or a lesson) and recipes.
+"""Configuration as data: frozen dataclasses, the recipes (the only presets), and the one table of train flags.
 
 A *recipe* is a named, complete TrainConfig. The CLI starts from a recipe and replaces only
 the fields a learner set on the command line, so `--recipe seed --epochs 3` is "the course,
 but 3 epochs". The engine receives these objects and never sees argparse.
 
+`TrainConfig()` with no arguments is the seed recipe — the course as written — so there is no
+unnamed third preset: every other recipe is the course plus visible, explained changes.
+
 Units: learning rates are per optimiser step; `batch_size` is images per step (under torchrun:
 of all processes together, each taking batch_size / processes); `epochs` are full passes over
 the training set.
+
+This module imports nothing heavy (no torch), so `torchstart --help` stays fast.
 """
 
 from __future__ import annotations
@@ -17,13 +22,20 @@ from typing import Any
 
 from .errors import ConfigError
 
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "onecycle")
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps", "xpu")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+# The names models.MODELS registers (a test keeps the two equal); here so the CLI can list them without torch.
+MODEL_NAMES = ("tudui", "resnet18", "mobilenet_v3_small", "vgg16")
+
 
 @dataclass(frozen=True)
 class DataConfig:
     data_dir: Path | None = None  # CIFAR-10 (torchvision or npz layout) or class folders of images; None = search
     download: bool = False  # allow torchvision's download when nothing is found locally
     max_train_images: int | None = None  # train on a seeded random subset of N images (quick runs)
-    normalize: bool = True  # standardise with the CIFAR-10 mean/std; False = ToTensor's [0, 1] as in the course
+    normalize: bool = False  # standardise with the data's mean/std; False = ToTensor's [0, 1] as in the course
     crop_padding: int = 0  # random-crop augmentation: pad by this many pixels, crop back to 32×32
     flip: bool = False  # random horizontal flip augmentation (probability 0.5 per image)
     val_fraction: float = 0.2  # image folders without val/: this share of each class is held out (seeded)
@@ -45,7 +57,9 @@ class OptimConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    recipe: str = "custom"
+    """One training job. The defaults are the seed recipe: the course's train.py as written."""
+
+    recipe: str = "seed"
     model: str = "tudui"  # a name in models.MODELS
     weights: str = "none"  # none | DEFAULT (torchvision's ImageNet weights, from the torch cache) | a .pt/.pth path
     init: Path | None = None  # start from a torchstart checkpoint of another task (its head is replaced)
@@ -55,7 +69,7 @@ class TrainConfig:
     batch_size: int = 64
     seed: int = 0
     device: str = "auto"
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16 (autocast dtype; see device.resolve_precision)
+    precision: str = "fp32"  # auto | fp32 | bf16 | fp16 (autocast dtype; see device.resolve_precision)
     channels_last: bool = False  # NHWC memory layout: faster convolutions on CPU (oneDNN) and tensor cores
     compile: bool = False  # torch.compile the model (slow first epoch, faster after)
     eval_batch_size: int = 1000
@@ -74,6 +88,7 @@ class TrainConfig:
             (self.data.max_train_images is None or self.data.max_train_images > 0,
              f"--max-train-images must be at least 1 (got {self.data.max_train_images})", "leave it out to use all"),
             (self.eval_batch_size > 0, f"eval batch size must be positive (got {self.eval_batch_size})", None),
+            (self.model in MODEL_NAMES, f"unknown model {self.model!r}", f"use one of {', '.join(MODEL_NAMES)}"),
             (self.optim.name in OPTIMIZERS, f"unknown optimizer {self.optim.name!r}", f"use one of {OPTIMIZERS}"),
             (self.optim.schedule in SCHEDULES, f"unknown schedule {self.optim.schedule!r}", f"use one of {SCHEDULES}"),
             (0 <= self.optim.label_smoothing < 1, "label smoothing must be in [0, 1)", None),
@@ -94,19 +109,42 @@ class TrainConfig:
         return self
 
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("constant", "onecycle")
+# ---- Field names ---------------------------------------------------------------------------------------------
+# Overrides and flags name fields flat ("lr", "data_dir"); every name is unique across the three dataclasses.
+_PARTS = {"data": DataConfig, "optim": OptimConfig}
 
-# The course as written (chapter 总体过程): SGD, lr 0.01, batch 64, 10 epochs, no augmentation.
+
+def field_path(name: str) -> tuple[str | None, str]:
+    """(None, name) for a TrainConfig field, ("data" | "optim", name) for a field of a sub-config."""
+    if name in {f.name for f in fields(TrainConfig)} - set(_PARTS):
+        return None, name
+    for part, cls in _PARTS.items():
+        if name in {f.name for f in fields(cls)}:
+            return part, name
+    raise ConfigError(f"unknown config field {name!r}")
+
+
+def config_value(config: TrainConfig, name: str) -> Any:
+    """The value of the field called `name` (flat name, see `field_path`)."""
+    part, name = field_path(name)
+    return getattr(config if part is None else getattr(config, part), name)
+
+
+def with_overrides(base: TrainConfig, **overrides: Any) -> TrainConfig:
+    """`base` with the given fields replaced; None values are ignored (flag not given)."""
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {part: {} for part in _PARTS}
+    for key, value in overrides.items():
+        part, name = field_path(key)
+        if value is not None:
+            (top if part is None else nested[part])[name] = value
+    return replace(base, **top, **{part: replace(getattr(base, part), **values) for part, values in nested.items()})
+
+
+# ---- Recipes --------------------------------------------------------------------------------------------------
+# The course as written (chapter 总体过程): SGD, lr 0.01, batch 64, 10 epochs, no augmentation, ToTensor only.
 # One deliberate change: the training set is shuffled every epoch (the course forgot to).
-SEED_RECIPE = TrainConfig(
-    recipe="seed",
-    epochs=10,
-    batch_size=64,
-    precision="fp32",
-    data=DataConfig(normalize=False),
-    optim=OptimConfig(name="sgd", lr=0.01),
-)
+SEED_RECIPE = TrainConfig()
 
 # Same model, tuned training (measured choices: see docs/en/recipes.md). Why each one helps:
 # - data in memory as uint8, batches built on the device: no per-image Python work (the course
@@ -120,14 +158,15 @@ SEED_RECIPE = TrainConfig(
 #   can blow the loss up), then linear decay to 0 so the last epoch settles into a minimum.
 # - gradient-norm clipping at 2 (typical norms are about 1): a safety net against a rare spike.
 # - label smoothing 0.1 and weight decay 5e-4 (weights only): standard CIFAR regularisers.
-# - random translation by up to 2 px + horizontal flip, made in the batch gather: more varied
-#   images at almost no cost.
+# - inputs standardised with the data's mean and std, random translation by up to 2 px + horizontal
+#   flip made in the batch gather: more varied images at almost no cost.
+# - precision auto: bf16 autocast on GPUs that have it (see device.resolve_precision).
 FAST_RECIPE = TrainConfig(
     recipe="fast",
-    epochs=10,
+    precision="auto",
     batch_size=128,
     channels_last=True,
-    data=DataConfig(crop_padding=2, flip=True),
+    data=DataConfig(normalize=True, crop_padding=2, flip=True),
     optim=OptimConfig(name="sgd", lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4,
                       schedule="onecycle", warmup_fraction=0.15, label_smoothing=0.1, grad_clip=2.0),
 )
@@ -139,43 +178,76 @@ DEFAULT_RECIPE = "fast"
 # images: an H200 then spends its time launching kernels (≈31k images/s at 128, ≈159k at 512, bf16).
 # A quarter of the steps need a bigger learning rate (×2, the square-root rule; measured on CPU).
 ACCELERATORS = ("cuda", "xpu", "mps")
-ACCELERATOR_OVERRIDES: dict[str, dict[str, Any]] = {"fast": {"batch_size": 512, "lr": 0.1}}
+ACCELERATOR_RECIPES: dict[str, TrainConfig] = {"fast": with_overrides(FAST_RECIPE, batch_size=512, lr=0.1)}
 
 
 def recipe(name: str, device_type: str = "cpu") -> TrainConfig:
     """The TrainConfig preset called `name`, as tuned for `device_type` ("cpu", "cuda", "mps", …)."""
-    try:
-        base = RECIPES[name]
-    except KeyError:
-        raise ConfigError(f"unknown recipe {name!r}", f"use one of {', '.join(RECIPES)}") from None
-    if device_type in ACCELERATORS and name in ACCELERATOR_OVERRIDES:
-        return with_overrides(base, **ACCELERATOR_OVERRIDES[name])
-    return base
+    if name not in RECIPES:
+        raise ConfigError(f"unknown recipe {name!r}", f"use one of {', '.join(RECIPES)}")
+    if device_type in ACCELERATORS and name in ACCELERATOR_RECIPES:
+        return ACCELERATOR_RECIPES[name]
+    return RECIPES[name]
 
 
-def with_overrides(base: TrainConfig, **overrides: Any) -> TrainConfig:
-    """`base` with the given fields replaced; None values are ignored (flag not given).
+# ---- The train flags ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Flag:
+    """One `torchstart train` flag and the config field it sets. argparse, resume and the docs read this table."""
 
-    Keys may name TrainConfig fields or fields of its `data` / `optim` sub-configs.
-    """
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    sub = {"data": {f.name for f in fields(DataConfig)}, "optim": {f.name for f in fields(OptimConfig)}}
-    top = {f.name for f in fields(TrainConfig)}
-    nested: dict[str, dict[str, Any]] = {"data": {}, "optim": {}}
-    flat: dict[str, Any] = {}
-    for key, value in overrides.items():
-        if key in top:
-            flat[key] = value
-        elif key in sub["data"]:
-            nested["data"][key] = value
-        elif key in sub["optim"]:
-            nested["optim"][key] = value
-        else:
-            raise ConfigError(f"unknown config field {key!r}")
-    return replace(base, **flat, data=replace(base.data, **nested["data"]),
-                   optim=replace(base.optim, **nested["optim"]))
+    name: str  # "--batch-size"
+    field: str  # flat config field name (see field_path)
+    type: type | None  # int, float, str, Path; None = a switch (store_true)
+    metavar: str | None
+    help: str
+    help_zh: str
+    choices: tuple[str, ...] | None = None
+    on_resume: bool = False  # may differ from the run's own value with --resume
 
 
+TRAIN_FLAGS: tuple[Flag, ...] = (
+    Flag("--recipe", "recipe", str, None, "fast = tuned training of the same model (default); seed = the course "
+         "as written", "fast = 同一个模型的调优训练（默认）；seed = 课程原样", choices=tuple(sorted(RECIPES))),
+    Flag("--epochs", "epochs", int, "N", "passes over the training set", "训练集要过几遍", on_resume=True),
+    Flag("--batch-size", "batch_size", int, "N", "images per optimiser step (torchrun: all processes together)",
+         "每一步优化用多少张图（torchrun 下是所有进程合计）"),
+    Flag("--lr", "lr", float, "LR", "(peak) learning rate", "（最高）学习率"),
+    Flag("--seed", "seed", int, "N", "random seed (default 0)", "随机种子（默认 0）"),
+    Flag("--out", "out", Path, "DIR", "run directory (default runs/<date-time>)", "运行目录（默认 runs/<日期-时间>）"),
+    Flag("--device", "device", str, "DEVICE", f"{'|'.join(DEVICE_CHOICES)} (default auto: the accelerator if there "
+         "is one; a resumed run keeps its own)", "设备（默认 auto：有加速器就用加速器；续训时沿用原来的）",
+         on_resume=True),
+    Flag("--precision", "precision", str, None, "autocast dtype (default: the recipe's; auto = bf16 on recent GPUs, "
+         "fp32 on CPU)", "自动混合精度的类型（默认按配方；auto = 较新的 GPU 上用 bf16，CPU 上用 fp32）",
+         choices=PRECISION_CHOICES),
+    Flag("--data-dir", "data_dir", Path, "DIR", "CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or your "
+         "own images: one folder per class, with or without train/ and val/",
+         "CIFAR-10（cifar-10-batches-py/ 或 train.npz + test.npz），或自己的图片：每类一个文件夹，可带 train/ 和 val/"),
+    Flag("--download", "download", None, None, "download CIFAR-10 with torchvision if not found",
+         "找不到时用 torchvision 下载 CIFAR-10"),
+    Flag("--max-train-images", "max_train_images", int, "N", "train on a random subset of N images",
+         "只用随机抽取的 N 张训练图"),
+    Flag("--val-fraction", "val_fraction", float, "F", "image folders without val/: hold out this share of each "
+         "class (default 0.2)", "没有 val/ 的图片文件夹：每类留出这个比例做验证（默认 0.2）"),
+    Flag("--model", "model", str, None, "default tudui, the course's model", "模型，默认 tudui（课程的模型）",
+         choices=MODEL_NAMES),
+    Flag("--weights", "weights", str, "DEFAULT|none|PATH", "starting weights: DEFAULT = torchvision's ImageNet "
+         "weights from the torch cache, PATH = a state_dict or torchstart checkpoint (default none)",
+         "起始权重：DEFAULT = torch 缓存里 torchvision 的 ImageNet 权重，PATH = state_dict 或 torchstart 检查点"
+         "（默认 none）"),
+    Flag("--init", "init", Path, "CKPT", "start from a torchstart checkpoint of another task; its head is replaced",
+         "从另一个任务的 torchstart 检查点开始，换掉分类头"),
+    Flag("--freeze-backbone", "freeze_backbone", None, None, "train only the new head", "只训练新的分类头"),
+    Flag("--image-size", "image_size", int, "PX", "image folders: resize to PX×PX (default: 32 for tudui, 224 for "
+         "ImageNet models)", "图片文件夹：缩放到 PX×PX（默认 tudui 为 32，ImageNet 模型为 224）"),
+    Flag("--compile", "compile", None, None, "torch.compile the model", "用 torch.compile 编译模型"),
+    Flag("--dry-run", "dry_run", None, None, "a few batches only (smoke test)", "每轮只跑几个批次（冒烟测试）"),
+    Flag("--quiet", "quiet", None, None, "no progress bar", "不显示进度条", on_resume=True),
+)
+RESUMABLE_FIELDS = tuple(f.field for f in TRAIN_FLAGS if f.on_resume)  # what --resume may change
+
+
+# ---- Dicts (checkpoints and metrics.json store configs as JSON-friendly dicts) --------------------------------
 def to_dict(config: Any) -> dict[str, Any]:
     """A JSON-friendly dict of a config dataclass (Paths become strings)."""
     def clean(value: Any) -> Any:

@@ -1,8 +1,11 @@
-"""Pick the device to train on, seed every random generator, and describe what is here.
+"""Pick the device to train on, check that it computes, seed every random generator, and describe what is here.
 
 `pick_device("auto")` is the course's device logic (chapter 二十) brought up to date: it
 asks `torch.accelerator` (PyTorch ≥ 2.6 knows CUDA, ROCm, MPS and XPU through it) and
 falls back to checking CUDA → MPS → CPU by hand on older builds.
+
+`backends()` and `check_device()` are the one answer to "is this accelerator usable": built into this
+torch, visible now, and computing the right numbers. Training, lesson 1 and `torchstart doctor` all ask here.
 """
 
 from __future__ import annotations
@@ -15,21 +18,38 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .config import DEVICE_CHOICES, PRECISION_CHOICES
 from .errors import DeviceError
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps", "xpu")
+
+@dataclass(frozen=True)
+class Backend:
+    name: str  # "cuda" | "mps" | "xpu"
+    built: bool  # this torch binary was compiled with support for it
+    available: bool  # and a device of this kind can be used right now
+
+
+def backends() -> list[Backend]:
+    """Built-in and usable-now, for each accelerator kind torch knows."""
+    mps = getattr(torch.backends, "mps", None)
+    return [
+        Backend("cuda", torch.backends.cuda.is_built(), torch.cuda.is_available()),
+        Backend("mps", mps is not None and mps.is_built(), mps is not None and mps.is_available()),
+        Backend("xpu", getattr(torch.version, "xpu", None) is not None,
+                hasattr(torch, "xpu") and torch.xpu.is_available()),
+    ]
 
 
 def _kind_available(kind: str) -> bool:
-    if kind == "cpu":
-        return True
-    if kind == "cuda":
-        return torch.cuda.is_available()
-    if kind == "mps":
-        return hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
-    if kind == "xpu":
-        return hasattr(torch, "xpu") and torch.xpu.is_available()
-    return False
+    return kind == "cpu" or any(b.name == kind and b.available for b in backends())
+
+
+def usable_accelerator() -> str | None:
+    """The accelerator torch.accelerator reports as usable ("cuda", "mps", …); None when there is none."""
+    accelerator = getattr(torch, "accelerator", None)
+    if accelerator is None or not accelerator.is_available():
+        return None
+    return accelerator.current_accelerator().type
 
 
 def _why_unavailable(kind: str) -> str:
@@ -48,11 +68,8 @@ def _why_unavailable(kind: str) -> str:
 
 def auto_device() -> torch.device:
     """The best device here: the current accelerator if any, else CPU."""
-    accelerator = getattr(torch, "accelerator", None)
-    if accelerator is not None:
-        if accelerator.is_available():
-            return torch.device(accelerator.current_accelerator().type)
-        return torch.device("cpu")
+    if hasattr(torch, "accelerator"):
+        return torch.device(usable_accelerator() or "cpu")
     for kind in ("cuda", "mps", "xpu"):
         if _kind_available(kind):
             return torch.device(kind)
@@ -80,6 +97,32 @@ def pick_device(name: str = "auto") -> torch.device:
             raise DeviceError(f"--device {name}: only {count} {kind} device(s) here",
                               f"use an index below {count}")
     return torch.device(name)
+
+
+@dataclass(frozen=True)
+class DeviceCheck:
+    device: str
+    expected: list[list[float]]  # (2, 3) @ (3, 2) computed on the CPU
+    got: list[list[float]] | None  # the same product computed on `device` and copied back; None if it failed
+    ok: bool
+    error: str | None  # what the device raised, e.g. "CUDA error: no kernel image is available …"
+
+
+def check_device(device: torch.device) -> DeviceCheck:
+    """Multiply two small matrices on `device` and compare with the CPU.
+
+    The entries are small integers, so the product is exact in float32 (and in TF32 on GPUs): any difference
+    means the device computed something wrong, not rounding. A driver or kernel problem shows up here,
+    not in `is_available()`.
+    """
+    x = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    w = torch.arange(6, dtype=torch.float32).reshape(3, 2)
+    expected = x @ w  # (2, 2)
+    try:
+        got = (x.to(device) @ w.to(device)).cpu()
+    except RuntimeError as err:
+        return DeviceCheck(str(device), expected.tolist(), None, False, f"{type(err).__name__}: {err}")
+    return DeviceCheck(str(device), expected.tolist(), got.tolist(), torch.equal(got, expected), None)
 
 
 def configure_backends(device: torch.device) -> None:
@@ -125,9 +168,6 @@ def describe_device(device: torch.device) -> DeviceInfo:
     else:
         name = f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
     return DeviceInfo(str(device), name, torch.__version__, torch.version.cuda)
-
-
-PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
 
 
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:

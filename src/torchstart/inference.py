@@ -12,14 +12,13 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import load_checkpoint, model_from_checkpoint
-from .data import TensorLoader
-from .data.folder import IMAGE_SUFFIXES, image_files
-from .data.imagefolder import find_data
+from .data import TensorLoader, find_data
 from .data.images import image_to_input, open_rgb
+from .data.scan import IMAGE_SUFFIXES, image_files
 from .device import pick_device
-from .engine import evaluate
 from .errors import CheckpointError, ImageError
+from .training.checkpoint import load_checkpoint, model_from_checkpoint
+from .training.engine import evaluate
 
 
 @dataclass

@@ -33,7 +33,7 @@ def test_worker_processes_deliver_every_image(lesson_result):
 
 
 @pytest.mark.realdata
-def test_full_set_is_124_ants_plus_121_bees():
-    result = run(data_dir=shared_data("hymenoptera_data"))
+def test_full_set_is_124_ants_plus_121_bees(tmp_path):
+    result = run(out=tmp_path, data_dir=shared_data("hymenoptera_data"))
     assert (result.ants, result.bees, result.train) == (124, 121, 245)
     assert result.modes_returned == ["RGB"] and result.worker_images == 245

@@ -39,7 +39,7 @@ def test_items_equal_torchvision_cifar10_on_the_same_files(tmp_path, monkeypatch
 
 
 @pytest.mark.realdata
-def test_full_data_set_sizes():
-    result = run(data_dir=shared_data("cifar10"))
+def test_full_data_set_sizes(tmp_path):
+    result = run(out=tmp_path, data_dir=shared_data("cifar10"))
     assert (result.train_size, result.test_size) == (50000, 10000)
     assert result.classes == list(CIFAR10_CLASSES)

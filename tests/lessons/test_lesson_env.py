@@ -48,14 +48,14 @@ def test_unavailable_backend_is_reported_as_such(monkeypatch):
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     by_name = {b.name: b for b in env.backends()}
     assert not by_name["cuda"].available and not by_name["mps"].available
-    assert env.course_device() == "cpu"
+    assert str(env.course_device()) == "cpu"
 
 
-def test_without_torch_accelerator_the_fallback_still_agrees(monkeypatch):
+def test_without_torch_accelerator_the_fallback_still_agrees(monkeypatch, tmp_path):
     # PyTorch < 2.6 has no torch.accelerator; pick_device then checks CUDA → MPS → XPU by hand
     expected = str(pick_device("auto"))
     monkeypatch.delattr(torch, "accelerator")
-    result = env.run()
+    result = env.run(out=tmp_path)
     assert not result.accelerator_api and result.accelerator is None
     assert result.device == str(pick_device("auto")) == expected
 
@@ -74,9 +74,9 @@ def test_a_failing_device_is_reported_not_raised(monkeypatch, lesson_result):
     assert "FAILED" in env.describe(dataclasses.replace(result, check=check))
 
 
-def test_asking_for_a_missing_device_is_a_clear_error():
+def test_asking_for_a_missing_device_is_a_clear_error(tmp_path):
     missing = [b.name for b in env.backends() if not b.available]
     if not missing:
         pytest.skip("every accelerator kind is available here")
     with pytest.raises(DeviceError, match=f"--device {missing[0]}"):
-        env.run(device=missing[0])
+        env.run(out=tmp_path, device=missing[0])

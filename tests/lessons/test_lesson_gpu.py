@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from torchstart.device import pick_device
-from torchstart.lessons.gpu import Timing, compare_logits, course_device, run, time_forward
+from torchstart.lessons._shared import course_device
+from torchstart.lessons.gpu import Timing, compare_logits, run, time_forward
 from torchstart.models import Tudui
 
 
@@ -85,8 +86,8 @@ def test_helpers_on_the_cpu():
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_cuda_logits_match_the_cpu():
-    result = run(device="cuda")
+def test_cuda_logits_match_the_cpu(tmp_path):
+    result = run(out=tmp_path, device="cuda")
     assert result.device == "cuda" and result.model_device.startswith("cuda")
     assert result.momentum_buffer_device == result.model_device
     assert result.accelerator_timing is not None and result.accelerator_timing.device == "cuda"

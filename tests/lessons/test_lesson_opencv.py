@@ -7,7 +7,8 @@ from PIL import Image
 
 from torchstart.errors import ImageError
 from torchstart.lessons import opencv
-from torchstart.lessons.opencv import operations, read_image, sample_image_path, write_image
+from torchstart.lessons._shared import read_image, sample_image_path
+from torchstart.lessons.opencv import operations, write_image
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import math
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from torchstart.checkpoint import load_checkpoint
 from torchstart.lessons.pipeline import BATCH_SIZE, EPOCHS
+from torchstart.training.checkpoint import load_checkpoint
 
 
 def test_loss_falls_and_accuracy_beats_guessing(lesson_result):

@@ -5,7 +5,7 @@ import math
 import torch
 from torchvision.models import MobileNet_V3_Small_Weights, mobilenet_v3_small, vgg16
 
-from torchstart.data.folder import hymenoptera_root
+from torchstart.data.hymenoptera import hymenoptera_root
 from torchstart.lessons.pretrained import build_finetune_model, labelled_split, vgg16_counts
 from torchstart.models import count_parameters
 

@@ -6,7 +6,6 @@ import pickle
 import pytest
 import torch
 
-from torchstart.checkpoint import load_checkpoint, model_from_checkpoint
 from torchstart.data import CIFAR10_CLASSES
 from torchstart.lessons.save_load import (
     CHECKPOINT_FILE,
@@ -16,6 +15,7 @@ from torchstart.lessons.save_load import (
     MarkerPayload,
 )
 from torchstart.models import Tudui
+from torchstart.training.checkpoint import load_checkpoint, model_from_checkpoint
 
 WEIGHT_BYTES = 145_578 * 4  # the course model's float32 parameters: 582,312 bytes
 

@@ -11,7 +11,7 @@ from tensorboard.backend.event_processing.event_file_loader import LegacyEventFi
 from tensorboard.compat.proto.graph_pb2 import GraphDef
 
 from torchstart.data import find_cifar10
-from torchstart.lessons.opencv import read_image, sample_image_path
+from torchstart.lessons._shared import read_image, sample_image_path
 from torchstart.models import TUDUI_LAYERS
 
 

@@ -9,7 +9,7 @@ from torchvision import transforms
 from torchvision.transforms import v2
 
 from torchstart.data.images import open_rgb
-from torchstart.lessons.opencv import sample_image_path
+from torchstart.lessons._shared import sample_image_path
 from torchstart.lessons.transforms import rgba_version
 
 

@@ -1,6 +1,6 @@
 """CIFAR-10 from the first source that exists, as uint8 tensors in memory.
 
-Sources, tried in this order (the first one found wins, and `Cifar10Data.describe()` says which):
+Sources, tried in this order (the first one found wins, and `ImageData.describe()` says which):
 
 1. `data_dir` given by the learner (`--data-dir`): torchvision's `cifar-10-batches-py/` layout or
    `train.npz` + `test.npz` (+ `classes.txt`). A data_dir without CIFAR-10 is an error, not a fallback.
@@ -10,14 +10,13 @@ Sources, tried in this order (the first one found wins, and `Cifar10Data.describ
 4. The embedded sample shipped in the package: 2,000 train / 500 test real CIFAR-10 images.
 
 All 60,000 images take 184 MB as uint8, so they stay in memory as one tensor per split, in the
-files' own HWC layout; batches are converted to float on the training device (see loader.py).
+files' own HWC layout (an `ImageData`); batches are converted to float on the training device (see loader.py).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..errors import DataError
+from .imagedata import ArraySplit, ImageData
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 # Per-channel mean and std of the official training set, pixel values / 255 (R, G, B).
@@ -37,46 +37,6 @@ TORCHVISION_DIR = "cifar-10-batches-py"
 TORCHVISION_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 TORCHVISION_TEST = ("test_batch",)
 SAMPLE_FILE = "cifar10_sample.npz"
-GET_FULL_SET = ("for the full set: torchstart train --data-dir DIR (cifar-10-batches-py/ or train.npz+test.npz) "
-                "or --download")
-
-
-@dataclass(frozen=True)
-class ArraySplit:
-    """One split: `images` uint8 (N, 32, 32, 3) RGB (HWC, as stored), `labels` int64 (N,)."""
-
-    images: torch.Tensor
-    labels: torch.Tensor
-
-    def __len__(self) -> int:
-        return int(self.labels.shape[0])
-
-    def subset(self, n: int, seed: int) -> ArraySplit:
-        """A seeded random subset of `n` images (the files are sorted by class, so never take the first n)."""
-        if n >= len(self):
-            return self
-        idx = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n]
-        return ArraySplit(self.images[idx], self.labels[idx])
-
-
-@dataclass(frozen=True)
-class Cifar10Data:
-    train: ArraySplit
-    test: ArraySplit
-    classes: tuple[str, ...]
-    source: str  # a path, or "embedded sample"
-    layout: str  # "npz" | "torchvision" | "sample"
-
-    @property
-    def is_sample(self) -> bool:
-        return self.layout == "sample"
-
-    def describe(self) -> str:
-        """The one line a run prints about its data."""
-        counts = f"{len(self.train)} train / {len(self.test)} test"
-        if self.is_sample:
-            return f"using the embedded CIFAR-10 sample (real images), {counts} — {GET_FULL_SET}"
-        return f"using CIFAR-10 from {self.source} ({self.layout}), {counts}"
 
 
 def cache_dir() -> Path:
@@ -117,7 +77,7 @@ def _split(images: np.ndarray, labels: np.ndarray, where: str, num_classes: int)
     return ArraySplit(torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels.astype(np.int64)))
 
 
-def load_npz_dir(folder: Path) -> Cifar10Data:
+def load_npz_dir(folder: Path) -> ImageData:
     """`train.npz` / `test.npz` with arrays `images`, `labels`; optional `classes.txt`."""
     classes = CIFAR10_CLASSES
     if (folder / "classes.txt").is_file():
@@ -138,7 +98,7 @@ def load_npz_dir(folder: Path) -> Cifar10Data:
             raise DataError(f"{path} is not a readable npz file ({type(err).__name__}: {err})",
                             "re-copy or re-create it") from None
         splits.append(_split(images, labels, str(path), len(classes)))
-    return Cifar10Data(splits[0], splits[1], classes, str(folder), "npz")
+    return ImageData(splits[0], splits[1], classes, str(folder), "npz")
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
@@ -176,17 +136,17 @@ def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data, labels
 
 
-def load_torchvision_dir(folder: Path) -> Cifar10Data:
+def load_torchvision_dir(folder: Path) -> ImageData:
     """torchvision's `cifar-10-batches-py/` (data_batch_1..5, test_batch, batches.meta)."""
     train = [_read_batch(folder / name) for name in TORCHVISION_TRAIN]
     test = _read_batch(folder / TORCHVISION_TEST[0])
     images = np.concatenate([b[0] for b in train])
     labels = np.concatenate([b[1] for b in train])
-    return Cifar10Data(_split(images, labels, str(folder), 10), _split(*test, str(folder), 10),
+    return ImageData(_split(images, labels, str(folder), 10), _split(*test, str(folder), 10),
                        CIFAR10_CLASSES, str(folder), "torchvision")
 
 
-def load_dir(folder: Path) -> Cifar10Data | None:
+def load_dir(folder: Path) -> ImageData | None:
     """CIFAR-10 from `folder` in whichever layout it holds, or None when it holds none."""
     found = detect_layout(folder)
     if found is None:
@@ -195,17 +155,17 @@ def load_dir(folder: Path) -> Cifar10Data | None:
     return load_npz_dir(where) if layout == "npz" else load_torchvision_dir(where)
 
 
-def load_sample() -> Cifar10Data:
+def load_sample() -> ImageData:
     """The embedded sample: 2,000 train / 500 test real CIFAR-10 images, 200 / 50 per class."""
     ref = resources.files("torchstart.data") / "samples" / SAMPLE_FILE
     with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as arrays:
         classes = tuple(str(c) for c in arrays["classes"])
         train = _split(arrays["train_images"], arrays["train_labels"], "embedded sample", len(classes))
         test = _split(arrays["test_images"], arrays["test_labels"], "embedded sample", len(classes))
-    return Cifar10Data(train, test, classes, "embedded sample", "sample")
+    return ImageData(train, test, classes, "embedded sample", "sample")
 
 
-def download(root: Path) -> Cifar10Data:
+def download(root: Path) -> ImageData:
     """torchvision's own download of the official archive into `root`; one clear error if it fails."""
     import torchvision
 
@@ -229,7 +189,7 @@ def search_dirs() -> list[Path]:
     return candidates
 
 
-def find_cifar10(data_dir: Path | None = None, download_ok: bool = False) -> Cifar10Data:
+def find_cifar10(data_dir: Path | None = None, download_ok: bool = False) -> ImageData:
     """CIFAR-10 from the first source that exists (see the module docstring for the order)."""
     if data_dir is not None:
         data_dir = Path(data_dir).expanduser()

@@ -22,9 +22,8 @@ from torch import nn
 from torch.utils.tensorboard import SummaryWriter
 
 from ..data import find_cifar10
-from ..runs import writable_dir
-from . import find_lesson
-from .runner import default_out, lesson_main
+from ..files import writable_dir
+from .runner import lesson_main
 
 INPUT = [[1.0, -0.5],
          [-1.0, 3.0]]
@@ -84,7 +83,7 @@ def images_through_activations(out: Path, data_dir: Path | None) -> ImageCheck:
                       command=f"tensorboard --logdir {log_dir}")
 
 
-def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     x = torch.tensor(INPUT)  # (2, 2); nn activations work element-wise on any shape
     softmax = nn.Softmax(dim=1)(x)  # dim=1: one row = one sample's scores over the classes
 
@@ -103,7 +102,7 @@ def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
         inplace_input_after=inplace_input.tolist(),
         copy_input_after=copy_input.tolist(),
         inplace_backward_error=inplace_backward_error(),
-        images=images_through_activations(out or default_out(find_lesson("activations")), data_dir),
+        images=images_through_activations(out, data_dir),
     )
 
 

@@ -12,19 +12,17 @@ the output, then predict the output shape of `nn.Conv2d` on CIFAR-10 images with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._shared import COURSE_INPUT
 from .runner import lesson_main
 
 # The course's example: a 5×5 "image" and a 3×3 kernel, both plain integers so the sums can be done by hand.
-INPUT = [[1, 2, 0, 3, 1],
-         [0, 1, 2, 3, 1],
-         [1, 2, 1, 0, 0],
-         [5, 2, 3, 1, 1],
-         [2, 1, 0, 1, 1]]
+INPUT = COURSE_INPUT  # [[1, 2, 0, 3, 1], [0, 1, 2, 3, 1], [1, 2, 1, 0, 0], [5, 2, 3, 1, 1], [2, 1, 0, 1, 1]]
 KERNEL = [[1, 2, 1],
           [0, 1, 0],
           [2, 1, 0]]
@@ -55,7 +53,7 @@ def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilat
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def run() -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     # conv2d wants (N, C, H, W) input and (C_out, C_in, kH, kW) weights, so add two leading 1-dims
     x = torch.tensor(INPUT, dtype=torch.float32).reshape(1, 1, 5, 5)
     k = torch.tensor(KERNEL, dtype=torch.float32).reshape(1, 1, 3, 3)

@@ -23,7 +23,7 @@ from PIL import Image
 from torch.utils.data import DataLoader
 from torchvision import transforms
 
-from ..data.folder import LabelFolder, hymenoptera_root
+from ..data.hymenoptera import LabelFolder, hymenoptera_root
 from .runner import lesson_main
 
 SIZE = 64  # pixels; every image is resized to SIZE×SIZE so a batch can be one tensor
@@ -47,7 +47,7 @@ class Result:
     worker_images: int  # images delivered by a DataLoader with 2 worker processes
 
 
-def run(data_dir: Path | None = None) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     root = hymenoptera_root(data_dir) / "train"
 
     # The course's Dataset: one instance per class folder; the folder name is the label.

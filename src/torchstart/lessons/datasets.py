@@ -40,7 +40,7 @@ class Result:
     label_batch_shape: list[int]  # labels of the first batch: (64,)
 
 
-def run(data_dir: Path | None = None) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     data = find_cifar10(data_dir)  # never downloads unless asked: the course's download=True is opt-in here
 
     # ToTensor: PIL uint8 HWC → float CHW in [0, 1]; Normalize(0.5, 0.5): (x − 0.5) / 0.5 → [−1, 1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import pydoc
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import torch
@@ -77,7 +78,7 @@ def help_text(obj: object) -> str:
     return pydoc.render_doc(obj, "Help on %s:", renderer=pydoc.plaintext)
 
 
-def run() -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     dataset_help = help_text(Dataset).splitlines()
     return Result(
         data_names=public_names(torch.utils.data),

@@ -14,28 +14,14 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torchvision
 
-from ..device import describe_device, pick_device
+from ..device import Backend, DeviceCheck, backends, check_device, describe_device, pick_device, usable_accelerator
+from ._shared import course_device
 from .runner import lesson_main
-
-
-@dataclass
-class Backend:
-    name: str  # "cuda" | "mps" | "xpu"
-    built: bool  # this torch binary was compiled with support for it
-    available: bool  # and a device of this kind can be used right now
-
-
-@dataclass
-class DeviceCheck:
-    device: str
-    expected: list[list[float]]  # (2, 3) @ (3, 2) computed on the CPU
-    got: list[list[float]] | None  # the same product computed on `device` and copied back; None if it failed
-    ok: bool
-    error: str | None  # what the device raised, e.g. "CUDA error: no kernel image is available …"
 
 
 @dataclass
@@ -53,48 +39,7 @@ class Result:
     check: DeviceCheck
 
 
-def backends() -> list[Backend]:
-    """Built-in and usable-now, for each accelerator kind torch knows."""
-    mps = getattr(torch.backends, "mps", None)
-    return [
-        Backend("cuda", torch.backends.cuda.is_built(), torch.cuda.is_available()),
-        Backend("mps", mps is not None and mps.is_built(), mps is not None and mps.is_available()),
-        Backend("xpu", getattr(torch.version, "xpu", None) is not None,
-                hasattr(torch, "xpu") and torch.xpu.is_available()),
-    ]
-
-
-def usable_accelerator() -> str | None:
-    accelerator = getattr(torch, "accelerator", None)
-    if accelerator is None or not accelerator.is_available():
-        return None
-    return accelerator.current_accelerator().type
-
-
-def course_device() -> str:
-    # The course's expression, kept as written there: it knows CUDA and MPS only, so an Intel GPU (XPU)
-    # is missed — pick_device asks torch.accelerator instead, which covers every kind.
-    return ("cuda" if torch.cuda.is_available()
-            else ("mps" if (torch.backends.mps.is_built() and torch.backends.mps.is_available()) else "cpu"))
-
-
-def check_device(device: torch.device) -> DeviceCheck:
-    """Multiply two small matrices on `device` and compare with the CPU.
-
-    The entries are small integers, so the product is exact in float32 (and in TF32 on GPUs): any difference
-    means the device computed something wrong, not rounding.
-    """
-    x = torch.arange(6, dtype=torch.float32).reshape(2, 3)
-    w = torch.arange(6, dtype=torch.float32).reshape(3, 2)
-    expected = x @ w  # (2, 2)
-    try:
-        got = (x.to(device) @ w.to(device)).cpu()
-    except RuntimeError as err:  # a driver/kernel problem shows up here, not at is_available()
-        return DeviceCheck(str(device), expected.tolist(), None, False, f"{type(err).__name__}: {err}")
-    return DeviceCheck(str(device), expected.tolist(), got.tolist(), torch.equal(got, expected), None)
-
-
-def run(*, device: str = "auto") -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     chosen = pick_device(device)
     return Result(
         python_version=platform.python_version(),
@@ -104,7 +49,7 @@ def run(*, device: str = "auto") -> Result:
         backends=backends(),
         accelerator_api=hasattr(torch, "accelerator"),
         accelerator=usable_accelerator(),
-        course_device=course_device(),
+        course_device=str(course_device()),
         device=str(chosen),
         device_name=describe_device(chosen).name,
         check=check_device(chosen),

@@ -29,8 +29,9 @@ from torch import nn
 
 from ..data import CIFAR10_MEAN, CIFAR10_STD, TensorLoader, find_cifar10
 from ..device import describe_device, pick_device, seed_everything
-from ..engine import TrainState, train_one_epoch
 from ..models import Tudui
+from ..training.engine import TrainState, train_one_epoch
+from ._shared import course_device
 from .runner import lesson_main
 
 SEED = 0
@@ -66,13 +67,6 @@ class Result:
     speedup: float | None  # accelerator images/s ÷ CPU images/s
     logits_max_diff: float | None  # |CPU logits − accelerator logits|, same weights and batch
     logits_allclose: bool | None  # within LOGITS_TOLERANCE
-
-
-def course_device() -> torch.device:
-    """The course's device choice (chapter 二十), kept to compare with pick_device("auto")."""
-    return torch.device("cuda" if torch.cuda.is_available()
-                        else ("mps" if (torch.backends.mps.is_built() and torch.backends.mps.is_available())
-                              else "cpu"))
 
 
 def try_cuda_call() -> str:
@@ -132,7 +126,7 @@ def compare_logits(model: nn.Module, x: torch.Tensor, device: torch.device) -> f
     return (on_cpu - on_device.cpu()).abs().max().item()
 
 
-def run(*, data_dir: Path | None = None, device: str = "auto") -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     target = pick_device(device)  # instead of the course's cuda-or-cpu: knows MPS and XPU, explains errors
     split = find_cifar10(data_dir).test.subset(BATCH, SEED)
     x, y = next(iter(TensorLoader(split.images, split.labels, batch_size=BATCH, mean=CIFAR10_MEAN,

@@ -117,7 +117,7 @@ def layer_shapes(x: torch.Tensor, labels: torch.Tensor) -> dict[str, tuple[int, 
     return {name: tuple(t.shape) for name, t in shapes.items()}
 
 
-def run(*, data_dir: Path | None = None) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     x, labels = cifar_batch(data_dir)  # (64, 3, 32, 32), (64,)
     return Result(input_shape=tuple(x.shape), batchnorm=batchnorm_check(x), dropout=dropout_check(),
                   shapes=layer_shapes(x, labels))

@@ -128,7 +128,7 @@ def backward_check(data_dir: Path | None) -> BackwardCheck:
     )
 
 
-def run(*, data_dir: Path | None = None) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     scores, label = torch.tensor([CONFIDENT]), torch.tensor([TARGET_CLASS])  # (1, 3), (1,)
     return Result(
         losses=loss_checks(),

@@ -25,11 +25,11 @@ from torch.utils.data import DataLoader
 from torch.utils.tensorboard import SummaryWriter
 
 from ..data import CifarDataset, find_cifar10
-from ..runs import writable_dir
-from . import find_lesson
-from .conv import INPUT  # the course's 5×5 input, the same one the convolution lesson uses
-from .runner import default_out, lesson_main
+from ..files import writable_dir
+from ._shared import COURSE_INPUT
+from .runner import lesson_main
 
+INPUT = COURSE_INPUT  # the course's 5×5 grid (_shared.py), the same one the convolution lesson uses
 KERNEL = 3  # 3×3 window; the stride defaults to the kernel size, so windows do not overlap
 BATCH = 64  # CIFAR images pooled, as the course's DataLoader(batch_size=64)
 
@@ -97,7 +97,7 @@ def dtype_check() -> DtypeCheck:
                       avgpool_float=float(F.avg_pool2d(x_float, KERNEL)[0, 0, 0, 0]), conv_int_error=conv_error)
 
 
-def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     x = torch.tensor(INPUT, dtype=torch.float32).reshape(-1, 1, 5, 5)  # (N=1, C=1, H=5, W=5)
     ceil_true = nn.MaxPool2d(kernel_size=KERNEL, ceil_mode=True)(x)  # (1, 1, 2, 2)
     ceil_false = nn.MaxPool2d(kernel_size=KERNEL, ceil_mode=False)(x)  # (1, 1, 1, 1)
@@ -108,7 +108,7 @@ def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
     pooled = nn.MaxPool2d(kernel_size=KERNEL, ceil_mode=True)(imgs)  # (64, 3, 11, 11): ⌈29/3⌉ + 1 = 11
     pooled_floor = nn.MaxPool2d(kernel_size=KERNEL, ceil_mode=False)(imgs)  # (64, 3, 10, 10): ⌊29/3⌋ + 1 = 10
 
-    log_dir = writable_dir(out or default_out(find_lesson("maxpool"))) / "tb"
+    log_dir = writable_dir(out) / "tb"
     with SummaryWriter(log_dir=str(log_dir)) as writer:
         writer.add_images("input", imgs, 0)  # a grid of 64 (3, 32, 32) images, 8 per row
         writer.add_images("maxpool", pooled, 0)  # the same grid at 11×11: blockier, still recognisable

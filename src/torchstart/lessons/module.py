@@ -15,6 +15,7 @@ from the official docs (two 5×5 convolutions, each followed by ReLU) on a (1, 1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -70,7 +71,7 @@ def missing_super_error() -> str:
     return ""
 
 
-def run() -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     torch.manual_seed(0)  # the same random weights and input every run
     model = Model()
     x = torch.randn(1, 1, 28, 28)  # one 28×28 grey image, like an MNIST digit

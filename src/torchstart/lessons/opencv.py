@@ -25,11 +25,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..data.folder import hymenoptera_root, image_files
 from ..errors import ImageError
-from ..runs import writable_dir
-from . import find_lesson
-from .runner import default_out, lesson_main
+from ..files import writable_dir
+from ._shared import read_image, sample_image_path
+from .runner import lesson_main
 
 NON_ASCII_NAME = "蚂蚁 图片.jpg"  # Chinese characters and a space: the two things that trip up file APIs
 SHEET_COLUMNS = 4
@@ -52,30 +51,6 @@ class Result:
     non_ascii_equal: bool  # read back through np.fromfile + imdecode: same pixels as the original
     plain_imread_ok: bool  # did plain cv2.imread(str(path)) read the non-ASCII path on this system?
     platform: str
-
-
-def sample_image_path(data_dir: Path | None = None) -> Path:
-    """The first JPEG of train/ants in the ants/bees set (the course's 0013035.jpg in both the sample and full set)."""
-    ants = hymenoptera_root(data_dir) / "train" / "ants"
-    jpegs = [name for name in image_files(ants) if name.lower().endswith((".jpg", ".jpeg"))]
-    if not jpegs:
-        raise ImageError(f"{ants} holds no JPEG files", "pass the ants/bees folder that holds train/ants/*.jpg")
-    return ants / jpegs[0]
-
-
-def read_image(path: Path) -> np.ndarray:
-    """The image at `path` as OpenCV's BGR uint8 array (H, W, 3), for any path the OS accepts.
-
-    Python reads the bytes (np.fromfile handles every path) and OpenCV only decodes them; cv2.imread
-    opens the file itself and, on Windows, cannot open names outside the system code page.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ImageError(f"image {path} does not exist", "check the path (quote names with spaces)")
-    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None:  # OpenCV signals a failed decode with None, not an exception
-        raise ImageError(f"OpenCV could not decode {path}", "pass a JPEG, PNG or BMP file")
-    return image
 
 
 def write_image(path: Path, image: np.ndarray) -> Path:
@@ -129,8 +104,8 @@ def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
 
 
-def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
-    out = writable_dir(out or default_out(find_lesson("opencv")))
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
+    out = writable_dir(out)
     source = sample_image_path(data_dir)
     image = read_image(source)  # BGR uint8 (H, W, 3)
     height, width = image.shape[:2]

@@ -1,13 +1,13 @@
 """Lesson 15 — optimisers (课程第十五章：优化器).
 
 中文：用课程的训练步骤（前向 → 损失 → zero_grad → backward → step）在几百张真实 CIFAR-10 图片上训练几轮，
-看损失一轮比一轮低。训练走的是包里唯一的训练循环 `torchstart.engine.fit`。SGD、带动量的 SGD 和 Adam
+看损失一轮比一轮低。训练走的是包里唯一的训练循环 `torchstart.training.engine.fit`。SGD、带动量的 SGD 和 Adam
 从同一组初始权重、同样的数据顺序出发，比较谁降得快。最后手写一步 SGD 更新 p ← p − lr·grad（以及带动量和
 权重衰减的版本），验证它和 `torch.optim.SGD` 算出的参数一致。
 
 English: train the course model for a few epochs on a few hundred real CIFAR-10 images with the course's step
 (forward → loss → zero_grad → backward → step) and watch the loss fall epoch after epoch. The training runs
-through the package's one loop, `torchstart.engine.fit`. SGD, SGD with momentum and Adam start from the same
+through the package's one loop, `torchstart.training.engine.fit`. SGD, SGD with momentum and Adam start from the same
 weights and see the same batches, so their curves can be compared. Finally one SGD update is written by hand,
 p ← p − lr·grad (and a momentum + weight-decay variant), and checked against `torch.optim.SGD`.
 """
@@ -24,8 +24,8 @@ from torch import nn
 
 from ..data import CIFAR10_MEAN, CIFAR10_STD, ArraySplit, TensorLoader, find_cifar10
 from ..device import pick_device, seed_everything
-from ..engine import TrainState, fit
 from ..models import Tudui
+from ..training.engine import TrainState, fit
 from .runner import lesson_main
 
 SEED = 0
@@ -136,7 +136,7 @@ def check_sgd_step(x: torch.Tensor, y: torch.Tensor, *, lr: float, momentum: flo
     return max((a - b).abs().max().item() for a, b in zip(by_hand.parameters(), by_torch.parameters()))
 
 
-def run(*, data_dir: Path | None = None, device: str = "auto") -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     target = pick_device(device)
     data = find_cifar10(data_dir)
     train, test = data.train.subset(TRAIN_IMAGES, SEED), data.test.subset(TEST_IMAGES, SEED)

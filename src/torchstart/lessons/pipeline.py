@@ -2,13 +2,13 @@
 
 中文：把前面各课拼成课程的 train.py：准备数据集和 DataLoader → 搭模型 → 损失函数 → 优化器 → 每轮训练后在测试集上
 算损失和准确率 → 写入 TensorBoard → 每轮保存一次模型。训练循环用的是 torchstart 的引擎 `engine.fit`（也是
-`torchstart train` 用的同一个循环），所以这里只剩下“组装”；想看循环内部，打开 `torchstart/engine.py`。
+`torchstart train` 用的同一个循环），所以这里只剩下“组装”；想看循环内部，打开 `torchstart/training/engine.py`。
 默认在内置的 2,000 张真实 CIFAR-10 样本上训练几轮，几秒钟就能看到准确率明显高于 10% 的瞎猜。
 
 English: put the earlier lessons together into the course's train.py: datasets and DataLoaders → model → loss →
 optimiser → after each training epoch, loss and accuracy on the test set → TensorBoard → a checkpoint per epoch.
 The loop itself is torchstart's engine `engine.fit` (the same loop `torchstart train` runs), so this file is only
-the assembly; open `torchstart/engine.py` to read the loop. By default it trains a few epochs on the embedded
+the assembly; open `torchstart/training/engine.py` to read the loop. By default it trains a few epochs on the embedded
 2,000 real CIFAR-10 images, and within seconds accuracy is well above the 10 % of guessing.
 """
 
@@ -21,13 +21,13 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from ..checkpoint import make_checkpoint, save_checkpoint
 from ..data import CifarDataset, find_cifar10
 from ..device import pick_device, seed_everything
-from ..engine import EpochRecord, EvalResult, History, TrainState, fit
+from ..files import writable_dir
 from ..models import Tudui
-from ..runs import writable_dir
-from ..tracking import TensorBoardTracker
+from ..training.checkpoint import make_checkpoint, save_checkpoint
+from ..training.engine import EpochRecord, EvalResult, History, TrainState, fit
+from ..training.tracking import TensorBoardTracker
 from .runner import lesson_main
 
 EPOCHS = 4
@@ -57,7 +57,7 @@ class Result:
     checkpoints: list[Path]  # one per epoch; the last is what lesson 20 (predict) uses
 
 
-def run(out: Path, data_dir: Path | None = None, device: str = "auto", epochs: int = EPOCHS) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto", epochs: int = EPOCHS) -> Result:
     out = writable_dir(Path(out))
     target = pick_device(device)
     seed_everything(SEED)

@@ -1,16 +1,18 @@
 """Lesson 20 — classify any image with a trained model (课程 test.py：用训练好的模型做预测).
 
 中文：课程的 test.py 打开一张图片、缩放到 32×32、转成张量、加载整个模型再 `argmax`。真实图片会让它出错：
-带透明通道的 PNG 有 4 个通道，灰度图只有 1 个，而 torch ≥ 2.6 默认拒绝加载整个模型对象。本课用第 19 课保存的
-检查点（只含权重和元数据，`weights_only=True` 安全加载），对同一张 CIFAR-10 测试图的 RGB、RGBA、灰度三个版本
+带透明通道的 PNG 有 4 个通道，灰度图只有 1 个，而 torch ≥ 2.6 默认拒绝加载整个模型对象。本课用一个 torchstart
+检查点（只含权重和元数据，`weights_only=True` 安全加载；没有给出时，先用 `torchstart train` 同一个任务按课程配方
+训练 2 轮得到一个；第 19 课保存的检查点也可以），对同一张 CIFAR-10 测试图的 RGB、RGBA、灰度三个版本
 以及一张蚂蚁照片做预测，并核对：走 `predict` 的预处理与训练时喂给模型的张量完全一致。
 
 English: the course's test.py opens an image, resizes it to 32×32, makes a tensor, loads the whole pickled model
 and takes the `argmax`. Real images break it: a PNG with transparency has 4 channels, a grayscale image 1, and
-torch ≥ 2.6 refuses to load a whole pickled model by default. This lesson uses the checkpoint lesson 19 saved
-(weights plus metadata, loaded safely with `weights_only=True`) to classify three versions of one CIFAR-10 test
-image — RGB, RGBA and grayscale — and an ant photo, and checks that `predict`'s preprocessing gives the model
-exactly the tensor it saw in training.
+torch ≥ 2.6 refuses to load a whole pickled model by default. This lesson uses a torchstart checkpoint
+(weights plus metadata, loaded safely with `weights_only=True`; without one it first trains one with the
+`torchstart train` job, 2 epochs of the course's recipe; lesson 19's checkpoints work too) to classify three
+versions of one CIFAR-10 test image — RGB, RGBA and grayscale — and an ant photo, and checks that `predict`'s
+preprocessing gives the model exactly the tensor it saw in training.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..checkpoint import load_checkpoint, model_from_checkpoint
+from ..config import recipe, with_overrides
 from ..data import find_cifar10
-from ..data.folder import hymenoptera_root
+from ..data.hymenoptera import hymenoptera_root
+from ..files import writable_dir
 from ..inference import predict_images
-from ..runs import writable_dir
-from . import pipeline
+from ..training.checkpoint import load_checkpoint, model_from_checkpoint
+from ..training.job import train
 from .runner import lesson_main
 
 TEST_INDEX = 0  # which CIFAR-10 test image to save and classify
@@ -60,10 +63,11 @@ def _write_inputs(image: np.ndarray, folder: Path) -> list[Path]:
     return paths
 
 
-def run(out: Path, data_dir: Path | None = None, checkpoint: Path | None = None, device: str = "auto") -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto", checkpoint: Path | None = None) -> Result:
     out = writable_dir(Path(out))
-    if checkpoint is None:  # no model given: train one the lesson-19 way (a few seconds on the sample)
-        checkpoint = pipeline.run(out=out / "pipeline", data_dir=data_dir, device=device, epochs=2).checkpoints[-1]
+    if checkpoint is None:  # no model given: train one as `torchstart train --recipe seed --epochs 2` would
+        config = with_overrides(recipe("seed"), epochs=2, data_dir=data_dir, device=device, out=out / "run", quiet=True)
+        checkpoint = train(config).best_checkpoint  # seed recipe: inputs are pixels / 255, as below
     data = find_cifar10(data_dir)
     image, label = data.test.images[TEST_INDEX].numpy(), int(data.test.labels[TEST_INDEX])
     ant = hymenoptera_root() / "val" / "ants"

@@ -25,11 +25,11 @@ from torch import nn
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 from torchvision.models import MobileNet_V3_Small_Weights, VGG16_Weights, mobilenet_v3_small, vgg16
 
-from ..data.folder import LabelFolder, hymenoptera_root
+from ..data.hymenoptera import LabelFolder, hymenoptera_root
 from ..device import pick_device, seed_everything
-from ..engine import EpochRecord, TrainState, fit
 from ..errors import DataError
 from ..models import count_parameters, pretrained_weights_status, require_pretrained_weights
+from ..training.engine import EpochRecord, TrainState, fit
 from .runner import lesson_main
 
 CLASSES = ("ants", "bees")  # folder names; a name's position is the class index the loss needs
@@ -150,7 +150,7 @@ def fine_tune(root: Path, device: torch.device, epochs: int = EPOCHS) -> FineTun
                     history=history.epochs)
 
 
-def run(*, data_dir: Path | None = None, device: str = "auto") -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     counts, message = vgg16_counts()
     status = pretrained_weights_status(VGG16_Weights.DEFAULT)
     tuned = fine_tune(hymenoptera_root(data_dir), pick_device(device))

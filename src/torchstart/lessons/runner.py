@@ -2,13 +2,17 @@
 
 `torchstart lesson NAME` and `python -m torchstart.lessons.NAME` both end up in `run_lesson`,
 so a lesson behaves the same from the CLI, from its own module and from the tests.
+
+The lesson interface: every lesson's `run` takes the same keyword-only options,
+`run(*, out: Path, data_dir: Path | None = None, device: str = "auto")`, and returns a dataclass;
+a lesson that needs one of them not simply ignores it. This module imports no torch (the CLI
+builds its parser from it), so results are made JSON-friendly by duck typing.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import json
 import math
 import sys
@@ -16,9 +20,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import torch
 
 from ..errors import EXIT_USAGE, TorchstartError
 from . import LESSONS, Lesson, find_lesson
@@ -31,11 +32,8 @@ def default_out(lesson: Lesson, root: Path = Path("runs") / "lessons") -> Path:
 
 def run_lesson(lesson: Lesson, *, out: Path | None = None, data_dir: Path | None = None,
                device: str = "auto") -> Any:
-    """Call the lesson's `run` with the options it takes (not every lesson reads data or writes files)."""
-    run = lesson.load().run
-    offered = {"out": out or default_out(lesson), "data_dir": data_dir, "device": device}
-    accepted = inspect.signature(run).parameters
-    return run(**{key: value for key, value in offered.items() if key in accepted})
+    """The lesson's `run` with the three options every lesson takes; `out` defaults to runs/lessons/<NN-name>-<time>."""
+    return lesson.load().run(out=out or default_out(lesson), data_dir=data_dir, device=device)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -44,17 +42,15 @@ def to_jsonable(value: Any) -> Any:
         return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple)):  # torch.Size is a tuple too
         return [to_jsonable(v) for v in value]
-    if isinstance(value, (torch.Tensor, np.ndarray)):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None  # JSON has no NaN/inf
-    if isinstance(value, (Path, torch.device, torch.dtype, torch.Size)):
-        return str(value) if not isinstance(value, torch.Size) else list(value)
-    return value
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "tolist"):  # torch.Tensor, numpy arrays and numpy scalars
+        return to_jsonable(value.tolist())
+    return str(value)  # Path, torch.device, torch.dtype, …
 
 
 def format_result(lesson: Lesson, result: Any, as_json: bool) -> str:

@@ -27,14 +27,14 @@ from pathlib import Path
 import torch
 from torch.serialization import get_unsafe_globals_in_checkpoint
 
-from ..checkpoint import load_checkpoint, make_checkpoint, model_from_checkpoint, save_checkpoint
 from ..data import CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD
 from ..device import seed_everything
 from ..errors import CheckpointError
+from ..files import writable_dir
 from ..models import Tudui, count_parameters
-from ..runs import writable_dir
-from . import find_lesson
-from .runner import default_out, lesson_main
+from ..training.checkpoint import load_checkpoint, make_checkpoint, model_from_checkpoint, save_checkpoint
+from ._shared import error_text
+from .runner import lesson_main
 
 STATE_DICT_FILE = "tudui_state_dict.pth"  # torch.save(model.state_dict(), …): the course's second way
 WHOLE_MODEL_FILE = "tudui_whole_model.pth"  # torch.save(model, …): the course's first way
@@ -84,8 +84,8 @@ def _refusal(err: pickle.UnpicklingError) -> tuple[str, str]:
     return lines[0], reason.split(" Please use")[0]
 
 
-def run(*, out: Path | None = None) -> Result:
-    out = writable_dir(out or default_out(find_lesson("save_load")))
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
+    out = writable_dir(out)
     seed_everything(0)
     model = Tudui().eval()
     x = torch.rand(8, 3, 32, 32)  # 8 images' worth of pixels in [0, 1]
@@ -127,11 +127,7 @@ def run(*, out: Path | None = None) -> Result:
     loaded = load_checkpoint(out / CHECKPOINT_FILE)
     with torch.no_grad():
         checkpoint_equal = torch.equal(model_from_checkpoint(loaded)(x), logits)
-    try:
-        load_checkpoint(out / WHOLE_MODEL_FILE)
-        on_whole = "loaded"
-    except CheckpointError as err:
-        on_whole = str(err)
+    on_whole = error_text(lambda: load_checkpoint(out / WHOLE_MODEL_FILE), CheckpointError) or "loaded"
 
     files = (STATE_DICT_FILE, WHOLE_MODEL_FILE, CHECKPOINT_FILE, UNTRUSTED_FILE)
     return Result(

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..files import writable_dir
 from ..models import TUDUI_LAYERS, Tudui, count_parameters, layers_from_table
-from ..runs import writable_dir
 from .runner import lesson_main
 
 BATCH = 64
@@ -75,7 +75,7 @@ def write_graph(model: nn.Module, x: torch.Tensor, log_dir: Path) -> Path:
     return log_dir
 
 
-def run(*, out: Path) -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     torch.manual_seed(0)  # the weights do not change any shape; fixed only so runs repeat
     model = Tudui()
     x = torch.ones(BATCH, 3, 32, 32)  # the course's stand-in batch: only the shapes matter here

@@ -24,12 +24,11 @@ import torch.nn.functional as F
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.tensorboard import SummaryWriter
 
-from ..data import find_cifar10
+from ..data import ImageData, find_cifar10
+from ..files import writable_dir
 from ..models import Tudui
-from ..runs import writable_dir
-from . import find_lesson
-from .opencv import read_image, sample_image_path
-from .runner import default_out, lesson_main
+from ._shared import read_image, sample_image_path
+from .runner import lesson_main
 
 SCALAR_TAG = "y=2x"
 EMBEDDING_TAG = "cifar_pixels"
@@ -49,8 +48,20 @@ class Result:
     command: str  # how to look at it
 
 
-def run(*, out: Path | None = None) -> Result:
-    log_dir = writable_dir(out or default_out(find_lesson("tensorboard"))) / "tb"
+def write_embedding(writer: SummaryWriter, cifar: ImageData) -> None:
+    """The first EMBEDDING_SIZE test images as points in TensorBoard's projector, labelled with their class.
+
+    One row per image: 4×4 average pooling keeps 3·8·8 = 192 numbers per image, so the projector's
+    tensors.tsv stays small.
+    """
+    pixels = cifar.test.images[:EMBEDDING_SIZE].permute(0, 3, 1, 2).float() / 255  # (64, 3, 32, 32)
+    features = F.avg_pool2d(pixels, 4).flatten(1)  # (64, 192)
+    labels = [cifar.classes[int(i)] for i in cifar.test.labels[:EMBEDDING_SIZE]]
+    writer.add_embedding(features, metadata=labels, label_img=pixels, global_step=0, tag=EMBEDDING_TAG)
+
+
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
+    log_dir = writable_dir(out) / "tb"
     writer = SummaryWriter(log_dir=str(log_dir))
 
     for x in range(100):  # the course's first example: one point per step, y = 2x
@@ -74,12 +85,7 @@ def run(*, out: Path | None = None) -> Result:
     conv1 = model.model[0].weight.detach()  # (32, 3, 5, 5): 2,400 numbers
     writer.add_histogram("tudui/conv1.weight", conv1, 0)
 
-    # Embedding: one row per image. 4×4 average pooling keeps 3·8·8 = 192 numbers per image, so the
-    # projector's tensors.tsv stays small; the class names label the points.
-    pixels = cifar.test.images[:EMBEDDING_SIZE].permute(0, 3, 1, 2).float() / 255  # (64, 3, 32, 32)
-    features = F.avg_pool2d(pixels, 4).flatten(1)  # (64, 192)
-    labels = [cifar.classes[int(i)] for i in cifar.test.labels[:EMBEDDING_SIZE]]
-    writer.add_embedding(features, metadata=labels, label_img=pixels, global_step=0, tag=EMBEDDING_TAG)
+    write_embedding(writer, cifar)
 
     with warnings.catch_warnings():
         # add_graph traces the model with torch.jit.trace, which newer torch marks as deprecated; the

@@ -30,10 +30,9 @@ from torchvision import transforms
 from torchvision.transforms import v2
 
 from ..data.images import open_rgb
-from ..runs import writable_dir
-from . import find_lesson
-from .opencv import sample_image_path
-from .runner import default_out, lesson_main
+from ..files import writable_dir
+from ._shared import error_text, sample_image_path
+from .runner import lesson_main
 
 SEED = 0  # fixes RandomCrop's position so every run crops the same window
 HALF = [0.5, 0.5, 0.5]  # the course's mean and std per channel: (x − 0.5) / 0.5 maps [0, 1] to [-1, 1]
@@ -95,8 +94,8 @@ def rgba_version(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
 
 
-def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
-    out = writable_dir(out or default_out(find_lesson("transforms")))
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
+    out = writable_dir(out)
     source = sample_image_path(data_dir)
     img = open_rgb(source)  # PIL RGB, (W, H) in PIL's order
 
@@ -121,17 +120,9 @@ def run(*, out: Path | None = None, data_dir: Path | None = None) -> Result:
     rgba_png = out / "ant_rgba.png"
     rgba_version(img).save(rgba_png)
     rgba_tensor = to_tensor(Image.open(rgba_png))  # (4, H, W)
-    try:
-        transforms.Normalize(HALF, HALF)(rgba_tensor)
-        rgba_error = ""
-    except RuntimeError as err:
-        rgba_error = str(err)
+    rgba_error = error_text(lambda: transforms.Normalize(HALF, HALF)(rgba_tensor))
     four = transforms.Normalize([0.5] * 4, [0.5] * 4)(rgba_tensor)  # the course's way round the error
-    try:
-        nn.Conv2d(3, 32, 5)(four.unsqueeze(0))
-        conv_error = ""
-    except RuntimeError as err:
-        conv_error = str(err)
+    conv_error = error_text(lambda: nn.Conv2d(3, 32, 5)(four.unsqueeze(0)))  # but the model wants 3 channels
     rgb_tensor = transforms.Normalize(HALF, HALF)(to_tensor(open_rgb(rgba_png)))  # the fix: alpha → white
 
     v2_to_tensor = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])(img)

@@ -1,0 +1,20 @@
+"""What a data folder holds: CIFAR-10 (searched for in a stated order) or your own class folders of images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cifar10 import detect_layout, find_cifar10
+from .folders import load_image_folder
+from .imagedata import ImageData
+
+
+def find_data(data_dir: Path | None = None, download: bool = False, *, image_size: int = 32,
+              val_fraction: float = 0.2, seed: int = 0) -> ImageData:
+    """What `--data-dir` holds: CIFAR-10 (searched as find_cifar10 does), or class folders of images.
+
+    `image_size`, `val_fraction` and `seed` apply to image folders only (CIFAR-10 stays 32×32).
+    """
+    if data_dir is not None and Path(data_dir).is_dir() and detect_layout(Path(data_dir)) is None:
+        return load_image_folder(data_dir, image_size=image_size, val_fraction=val_fraction, seed=seed)
+    return find_cifar10(data_dir, download)

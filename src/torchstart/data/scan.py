@@ -1,0 +1,126 @@
+"""What is in a folder of images: its layout, its class folders and which files are usable.
+
+    photos/train/ants/*.jpg  photos/train/bees/*.jpg      split layout (val/ optional)
+    photos/val/ants/*.jpg    photos/val/bees/*.jpg
+    photos/ants/*.jpg        photos/bees/*.jpg            flat layout
+
+`scan_image_folder` checks a whole `root/<class>/<image>` tree before any training starts: every
+file is decoded once, and the ones that cannot be used come back as a list to report, so a bad
+file never stops an epoch half way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataError
+from .images import image_problem
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff")
+TRAIN_DIRS, VAL_DIRS = ("train",), ("val", "valid", "validation", "test")
+
+
+def image_files(folder: Path | str) -> list[str]:
+    """Names of the image files in `folder`, sorted, so every run sees the same order."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder} is not a folder", "check the path; the label is the name of a folder of images")
+    return sorted(name for name in os.listdir(folder)
+                  if name.lower().endswith(IMAGE_SUFFIXES) and (folder / name).is_file())
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    """What `scan_image_folder` found under `root`."""
+
+    root: Path
+    classes: tuple[str, ...]  # class folder names, sorted; a class index is a position in this tuple
+    samples: tuple[tuple[Path, int], ...]  # (image file, class index), by class then file name
+    skipped: tuple[tuple[Path, str], ...]  # (file left out, why), e.g. "could not be decoded (…)"
+
+    def counts(self) -> dict[str, int]:
+        """Images per class, in class-index order."""
+        counts = dict.fromkeys(self.classes, 0)
+        for _, index in self.samples:
+            counts[self.classes[index]] += 1
+        return counts
+
+    def describe(self) -> str:
+        """One line: how many images of which classes, and how many files were left out."""
+        per_class = ", ".join(f"{name} {n}" for name, n in self.counts().items())
+        skipped = f"; skipped {len(self.skipped)} files" if self.skipped else ""
+        return (f"found {len(self.samples)} images in {len(self.classes)} classes ({per_class}) "
+                f"under {self.root}{skipped}")
+
+    def skipped_lines(self) -> list[str]:
+        """One line per file left out, naming the file and the reason: print these at the end of a run."""
+        return [f"skipped {path}: {reason}" for path, reason in self.skipped]
+
+
+def _class_folder_entries(folder: Path, decode: bool) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(usable image files, skipped (file, reason)) directly inside one class folder."""
+    images, skipped = [], []
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        if name.startswith("."):  # .DS_Store, .ipynb_checkpoints, editor swap files: not data
+            continue
+        if path.is_dir():
+            skipped.append((path, "is a folder inside a class folder (only files directly inside are read)"))
+        elif not name.lower().endswith(IMAGE_SUFFIXES):
+            skipped.append((path, f"is not an image file type ({', '.join(IMAGE_SUFFIXES)})"))
+        elif decode and (problem := image_problem(path)) is not None:
+            skipped.append((path, problem))
+        else:
+            images.append(path)
+    return images, skipped
+
+
+def scan_image_folder(root: Path | str, *, decode: bool = True) -> FolderScan:
+    """Classes and images of `root/<class name>/<image>`, every image checked to decode (`decode=False`: names only).
+
+    Unreadable or non-image files are left out and listed in `FolderScan.skipped`. A class folder
+    with no usable image is an error rather than a silent skip: dropping it would shift the index
+    of every class after it, so a model trained on the folder would mean something else by "class 3".
+    Hidden files and folders (names starting with ".") are ignored.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root} is not a folder", "pass the folder that holds one sub-folder of images per class")
+    classes = sorted(name for name in os.listdir(root) if not name.startswith(".") and (root / name).is_dir())
+    if not classes:
+        loose = image_files(root)
+        raise DataError(f"{root} has no class folders" + (f" (it holds {len(loose)} images directly)" if loose else ""),
+                        f"put each class's images in its own folder: {root / 'ants'}/*.jpg, {root / 'bees'}/*.jpg")
+    samples: list[tuple[Path, int]] = []
+    skipped: list[tuple[Path, str]] = []
+    for index, name in enumerate(classes):
+        images, left_out = _class_folder_entries(root / name, decode)
+        if not images:
+            why = f" ({len(left_out)} files left out, e.g. {left_out[0][0].name} {left_out[0][1]})" if left_out else ""
+            raise DataError(f"class folder {root / name} has no usable images{why}",
+                            "add images to it or remove the folder (an empty class would shift the class indices)")
+        samples += [(path, index) for path in images]
+        skipped += left_out
+    return FolderScan(root, tuple(classes), tuple(samples), tuple(skipped))
+
+
+@dataclass(frozen=True)
+class FolderLayout:
+    kind: str  # "split" (train/ and val/ folders) or "flat" (class folders directly under root)
+    train_root: Path
+    val_root: Path | None  # None: the validation images are split off the training folders
+
+
+def _has_class_folders(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir())
+
+
+def detect_folder_layout(root: Path) -> FolderLayout | None:
+    """The image-folder layout of `root`, or None when it holds no class folders at all."""
+    train = next((root / d for d in TRAIN_DIRS if _has_class_folders(root / d)), None)
+    if train is not None:
+        val = next((root / d for d in VAL_DIRS if _has_class_folders(root / d)), None)
+        return FolderLayout("split", train, val)
+    return FolderLayout("flat", root, None) if _has_class_folders(root) else None

@@ -1,0 +1,1 @@
+"""The learner's tools around the course: doctor, board (TensorBoard), the runs table, notebook export."""

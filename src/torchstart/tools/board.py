@@ -1,0 +1,56 @@
+"""`torchstart board`: the real TensorBoard over your runs, reachable from this machine only.
+
+Every run directory keeps its TensorBoard events in `tb/` (see training/rundir.py). Pointing TensorBoard's
+`--logdir` at the folder that holds the runs (default `runs/`) shows each run as `<run>/tb`, and
+TensorBoard keeps scanning that folder, so a run started while the board is open appears by itself.
+
+The usual reasons "TensorBoard shows nothing" are a wrong --logdir (no event files below it) and a
+port already taken by another TensorBoard; both end here with one line and the fix.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ..errors import ConfigError, DataError
+
+DEFAULT_HOST = "127.0.0.1"  # loopback: the board is not exposed to the network unless asked with --host
+EVENT_FILE_GLOB = "events.out.tfevents.*"
+
+
+def board_logdir(path: Path) -> Path:
+    """`path` (a run directory, its tb/ folder or a folder of runs) once it is known to hold events."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DataError(f"{path} does not exist",
+                        "pass a run directory (runs/<date-time>) or the folder that holds your runs (default runs/)")
+    if next(path.rglob(EVENT_FILE_GLOB), None) is None:
+        raise DataError(f"no TensorBoard event files under {path}",
+                        "train first (`torchstart train` writes runs/<date-time>/tb/) or pass the folder holding them")
+    return path
+
+
+def start_board(logdir: Path, host: str = DEFAULT_HOST, port: int | None = None) -> str:
+    """Start TensorBoard on background threads of this process and return its URL.
+
+    With `port=None` TensorBoard tries 6006 and the next free ports after it, as its own command does.
+    """
+    from tensorboard import program
+
+    argv = [None, "--logdir", str(logdir), "--host", host]
+    if port is not None:
+        argv += ["--port", str(port)]
+    board = program.TensorBoard()
+    board.configure(argv=argv)
+    try:
+        return board.launch()
+    except program.TensorBoardPortInUseError:
+        raise ConfigError(f"port {port} on {host} is already in use (another TensorBoard?)",
+                          "pick another one, e.g. --port 6007, or leave --port out to take the next free one") from None
+
+
+def serve_until_interrupted() -> None:
+    """Keep the process (and so TensorBoard's threads) alive until Ctrl-C raises KeyboardInterrupt."""
+    while True:
+        time.sleep(3600)

@@ -1,0 +1,107 @@
+"""`torchstart runs`: the table of past training runs, read from each run's metrics.json.
+
+A run directory is a folder with a metrics.json (see training/rundir.py for what it holds). The table lists
+`RUNS_ROOT` itself when it is a run, else every folder directly inside it. A folder that looks like a
+run but whose metrics.json is missing or unreadable is listed as a problem, never a crash: runs get
+copied half-way, edited by hand and stopped before their first epoch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import DataError
+from ..files import read_json
+
+METRICS = "metrics.json"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    path: str
+    created: str  # ISO date-time the run started
+    recipe: str
+    data: str  # "embedded sample" or the CIFAR-10 folder
+    epochs_done: int
+    epochs_planned: int
+    best_test_accuracy: float  # fraction 0–1
+    best_epoch: int
+    seconds: float  # training time up to the last finished epoch
+    finished: bool
+    device: str
+
+
+@dataclass(frozen=True)
+class BrokenRun:
+    path: str
+    reason: str
+
+
+@dataclass
+class RunTable:
+    root: str
+    runs: list[RunSummary]
+    broken: list[BrokenRun]
+
+    def to_dict(self) -> dict:
+        return {"root": self.root, "runs": [asdict(r) for r in self.runs], "broken": [asdict(b) for b in self.broken]}
+
+
+def summarize(run_dir: Path, metrics: dict) -> RunSummary:
+    """One row from a run's parsed metrics.json; KeyError/TypeError/ValueError when fields are missing."""
+    epochs = metrics["epochs"]
+    config = metrics["config"]
+    return RunSummary(
+        path=str(run_dir), created=str(metrics["created"]), recipe=str(config["recipe"]),
+        data=str(metrics["data"]["source"]), epochs_done=len(epochs), epochs_planned=int(config["epochs"]),
+        best_test_accuracy=float(metrics["best_test_accuracy"]), best_epoch=int(metrics["best_epoch"]),
+        seconds=float(epochs[-1]["elapsed_seconds"]) if epochs else 0.0,
+        finished=bool(metrics.get("finished", False)), device=str(metrics.get("device", "?")))
+
+
+def _looks_like_run(folder: Path) -> bool:
+    return (folder / METRICS).exists() or (folder / "checkpoints").is_dir() or (folder / "tb").is_dir()
+
+
+def list_runs(root: Path = Path("runs")) -> RunTable:
+    """Every run under `root`, oldest first, and the run-like folders that could not be read."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{root} is not a folder", "pass the folder that holds your runs (default runs/)")
+    candidates = [root] if (root / METRICS).exists() else sorted(p for p in root.iterdir() if p.is_dir())
+    runs, broken = [], []
+    for folder in candidates:
+        if not _looks_like_run(folder):
+            continue
+        if not (folder / METRICS).exists():
+            broken.append(BrokenRun(str(folder), f"no {METRICS} (stopped before its first epoch finished?)"))
+            continue
+        try:
+            metrics = read_json(folder / METRICS)
+        except (OSError, ValueError) as err:  # unreadable, not UTF-8, or not JSON (all ValueErrors but OSError)
+            broken.append(BrokenRun(str(folder), f"{METRICS} is not readable JSON ({err})"))
+            continue
+        try:
+            runs.append(summarize(folder, metrics))
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
+            broken.append(BrokenRun(str(folder), f"{METRICS} lacks what torchstart writes "
+                                                 f"({type(err).__name__}: {err})"))
+    runs.sort(key=lambda r: (r.created, r.path))
+    return RunTable(str(root), runs, broken)
+
+
+def format_table(table: RunTable) -> str:
+    """The runs as an aligned text table, then one line per unreadable run."""
+    if not table.runs and not table.broken:
+        return f"no runs under {table.root} — start one with: torchstart train"
+    header = ("run", "date", "recipe", "data", "epochs", "best acc", "time")
+    rows = [header]
+    for r in table.runs:
+        epochs = f"{r.epochs_done}/{r.epochs_planned}" + ("" if r.finished else " stopped")
+        rows.append((r.path, r.created.replace("T", " ")[:16], r.recipe, r.data, epochs,
+                     f"{100 * r.best_test_accuracy:.2f}%", f"{r.seconds:.1f} s"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows] if table.runs else []
+    lines += [f"! {b.path}: {b.reason}" for b in table.broken]
+    return "\n".join(lines)

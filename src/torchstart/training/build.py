@@ -1,0 +1,96 @@
+"""What a TrainConfig builds before the first step: input normalisation, the two loaders, the training state.
+
+Each function takes the config and what it needs explicitly and returns a plain object, so the
+train job, benchmarks and tests build exactly the same loaders and state.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..config import TrainConfig
+from ..data import CIFAR10_MEAN, CIFAR10_STD, ImageData, TensorLoader
+from ..data.folders import channel_stats
+from ..device import resolve_precision
+from ..models import build_model, freeze_backbone, preprocessing
+from . import distributed
+from .distributed import SINGLE, Ranks, per_rank_batch
+from .engine import TrainState
+from .optim import build_optimizer, build_scheduler
+from .transfer import StartingPoint
+
+DRY_RUN_BATCHES = 3  # train and test batches per epoch in a dry run
+Normalization = tuple[tuple[float, ...], tuple[float, ...]]  # (mean, std) per channel of pixel/255
+
+
+def input_side(config: TrainConfig) -> int:
+    """Side in pixels that image-folder inputs are resized to: --image-size, else what the model expects."""
+    declared = preprocessing(config.model)
+    return config.image_size or (declared[0] if declared else 32)
+
+
+def normalization(config: TrainConfig, data: ImageData) -> Normalization:
+    """(mean, std) of pixel/255 used for inputs; (0,0,0)/(1,1,1) is the course's plain ToTensor.
+
+    Pretrained ImageNet models use the statistics their weights declare; the course model uses
+    CIFAR-10's on CIFAR-10 and the training images' own on an image folder (one pass over every
+    pixel: compute it once per run).
+    """
+    declared = preprocessing(config.model)
+    if declared is not None:
+        return declared[1], declared[2]
+    if not config.data.normalize:
+        return (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
+    return channel_stats(data.train) if data.is_folder else (CIFAR10_MEAN, CIFAR10_STD)
+
+
+def make_loaders(data: ImageData, config: TrainConfig, norm: Normalization, device: torch.device,
+                 ranks: Ranks = SINGLE) -> tuple[TensorLoader, TensorLoader]:
+    """The training loader (shuffled, augmented per the recipe) and the test loader.
+
+    With several processes the training loader yields this rank's share of every global batch
+    (`config.batch_size` / world_size images) and skips a last, incomplete global batch so every
+    rank takes the same steps; each rank evaluates the whole test set.
+    """
+    mean, std = norm
+    train = data.train
+    if config.data.max_train_images:
+        train = train.subset(config.data.max_train_images, config.seed)
+    max_batches = DRY_RUN_BATCHES if config.dry_run else None
+    train_loader = TensorLoader(
+        train.images, train.labels, batch_size=per_rank_batch(config.batch_size, ranks.world_size), device=device,
+        mean=mean, std=std, shuffle=True, seed=config.seed, crop_padding=config.data.crop_padding,
+        flip=config.data.flip, channels_last=config.channels_last, drop_last=ranks.world_size > 1,
+        max_batches=max_batches, rank=ranks.rank, world_size=ranks.world_size)
+    test_loader = TensorLoader(
+        data.test.images, data.test.labels, batch_size=config.eval_batch_size, device=device, mean=mean,
+        std=std, channels_last=config.channels_last, max_batches=max_batches)
+    return train_loader, test_loader
+
+
+def build_state(config: TrainConfig, num_classes: int, device: torch.device, total_steps: int,
+                ranks: Ranks = SINGLE, start: StartingPoint | None = None) -> TrainState:
+    """Model (DDP-wrapped under torchrun), optimiser, schedule and precision for `config`, on `device`.
+
+    `start`: the model with its starting weights and trainable parameters (transfer.starting_point);
+    None = a fresh model (a resumed run, whose checkpoint then replaces the weights).
+    """
+    model = (start.model if start is not None else build_model(config.model, num_classes=num_classes)).to(device)
+    if config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    amp_dtype = resolve_precision(config.precision, device)
+    if start is None and config.freeze_backbone:
+        freeze_backbone(model, config.model)
+    optimizer = build_optimizer(model, config.optim)  # only parameters with requires_grad
+    scaler = torch.amp.GradScaler(device.type) if amp_dtype == torch.float16 and device.type == "cuda" else None
+    model = distributed.wrap(model, ranks, device)
+    return TrainState(
+        model=torch.compile(model) if config.compile else model,
+        optimizer=optimizer,
+        scheduler=build_scheduler(optimizer, config.optim, total_steps),
+        scaler=scaler,
+        loss_fn=nn.CrossEntropyLoss(label_smoothing=config.optim.label_smoothing),
+        amp_dtype=amp_dtype,
+        grad_clip=config.optim.grad_clip,
+    )

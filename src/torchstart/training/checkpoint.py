@@ -1,0 +1,119 @@
+"""Checkpoints: a state_dict plus the metadata needed to use it, saved atomically, loaded safely.
+
+A checkpoint is a plain dict of tensors, numbers, strings, lists and dicts, so it loads with
+`torch.load(..., weights_only=True)`: loading never runs code from the file. (The course saves
+whole models with `torch.save(model)`; loading those needs full pickle, which can run any code
+a stranger put in the file, and PyTorch ≥ 2.6 refuses it by default. course_import.py reads them.)
+
+Saving goes through `files.atomic_write` (temp file, fsync, rename), so a crash or kill mid-save
+leaves the previous checkpoint intact. `safe_torch_load` turns every way torch.load can fail —
+its English error text included — into one CheckpointError naming the file.
+
+The schema (FORMAT_VERSION 1): format, format_version, model_name, num_classes, classes,
+normalization {mean, std}, input_size [H, W], model_state, torch_version, torchstart_version,
+created, and whatever the writer adds (a training run adds its config, test accuracy and confusion,
+optimiser/scheduler/RNG state and history: see resume.training_state).
+"""
+
+from __future__ import annotations
+
+import pickle
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .._version import __version__
+from ..errors import CheckpointError
+from ..files import atomic_write
+from ..models import build_model
+
+FORMAT = "torchstart.checkpoint"
+FORMAT_VERSION = 1
+UNREADABLE_FIX = "the file is corrupt, truncated or not a PyTorch file: use another one, e.g. checkpoints/last.pt"
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The plain module inside torch.compile / DistributedDataParallel wrappers."""
+    model = getattr(model, "_orig_mod", model)
+    return getattr(model, "module", model)
+
+
+def make_checkpoint(model: nn.Module, *, model_name: str, classes: list[str] | tuple[str, ...],
+                    mean: tuple[float, ...], std: tuple[float, ...], input_size: tuple[int, int] = (32, 32),
+                    **extra: Any) -> dict[str, Any]:
+    """The checkpoint dict: weights (on CPU) + what predict/evaluate need + `extra` (optimizer, epoch, …)."""
+    state = {k: v.detach().cpu() for k, v in unwrap(model).state_dict().items()}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_name": model_name,
+        "num_classes": len(classes),
+        "classes": list(classes),
+        "normalization": {"mean": list(mean), "std": list(std)},
+        "input_size": list(input_size),
+        "model_state": state,
+        "torch_version": str(torch.__version__),  # TorchVersion is not a plain str
+        "torchstart_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **extra,
+    }
+
+
+def save_checkpoint(checkpoint: dict[str, Any], path: Path) -> None:
+    atomic_write(path, lambda f: torch.save(checkpoint, f))
+
+
+def safe_torch_load(path: Path | str, map_location: str | torch.device, refused_fix: str) -> Any:
+    """`torch.load(path, weights_only=True)` with every failure as one CheckpointError naming the file.
+
+    `refused_fix` is the advice when the file needs more than plain data (a pickled object, a payload).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist",
+                              "check the path; a run keeps its checkpoints in runs/<run>/checkpoints/")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        # torch's message: "Weights only load failed. <advice>\n[…WeightsUnpickler error:] <reason>\n\nCheck the …"
+        text = str(err).split("Check the documentation")[0]
+        reason = text.partition("WeightsUnpickler error:")[2] or text.partition("\n")[2] or text
+        reason = " ".join(reason.split()).split(". Please use")[0]  # not torch's advice to allow-list: that trusts
+        if "Unsupported operand" not in reason:  # an unknown opcode: not a pickle torch writes at all
+            raise CheckpointError(
+                f"{path} needs full pickle to load, which could run code hidden in the file ({reason[:160]})",
+                refused_fix) from None
+        raise CheckpointError(f"{path} is not a readable PyTorch file ({reason or str(err).splitlines()[0][:120]})",
+                              UNREADABLE_FIX) from None
+    except Exception as err:  # truncated zip, text file, EOF, foreign format: all "not readable"
+        detail = str(err).splitlines()[0][:120] if str(err) else "truncated"
+        raise CheckpointError(f"{path} is not a readable PyTorch file ({type(err).__name__}: {detail})",
+                              UNREADABLE_FIX) from None
+
+
+def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Read a torchstart checkpoint with `weights_only=True`; one clear CheckpointError otherwise."""
+    checkpoint = safe_torch_load(path, map_location, "only load checkpoints saved by torchstart; convert a "
+                                 "course model with `torchstart import-course-model OLD.pth NEW.pt`")
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a torchstart checkpoint (a plain state_dict or another tool's file)",
+                              "use a checkpoint written by `torchstart train` (runs/<run>/checkpoints/best.pt)")
+    if checkpoint.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(f"{path} was written by a newer torchstart (format {checkpoint['format_version']})",
+                              "upgrade torchstart: pip install -U torchstart")
+    return checkpoint
+
+
+def model_from_checkpoint(checkpoint: dict[str, Any], path: Path | str = "checkpoint") -> nn.Module:
+    """A model built from the registry with the checkpoint's weights, in eval mode, on CPU."""
+    model = build_model(checkpoint["model_name"], num_classes=checkpoint["num_classes"])
+    try:
+        model.load_state_dict(checkpoint["model_state"])
+    except RuntimeError as err:
+        raise CheckpointError(f"{path}: weights do not fit model {checkpoint['model_name']!r} "
+                              f"({str(err).splitlines()[0][:160]})",
+                              "the checkpoint is damaged or from an incompatible version") from None
+    return model.eval()

@@ -1,0 +1,170 @@
+"""The `torchstart train` job: data → loaders → state → fit → finish, for one TrainConfig.
+
+`train(config)` wires the pieces together and calls the one loop (`engine.fit`). After every
+epoch the run directory (rundir.py) gets `checkpoints/last.pt`, `best.pt` when the test accuracy
+improved, and a fresh `metrics.json`, so a run stopped at any point keeps every finished epoch.
+
+A run stopped by Ctrl-C, a crash or a kill continues with
+`train(point.config, resume=point)`, `point = resume.resume_point(run_dir)`.
+Under torchrun every process calls `train`; rank 0 alone writes and reports (see distributed.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..config import TrainConfig, to_dict
+from ..data import ImageData, find_data
+from ..device import DeviceInfo, configure_backends, describe_device, pick_device, precision_name, seed_everything
+from ..errors import TrainingDiverged, TrainingInterrupted
+from ..models import count_parameters
+from . import distributed
+from .build import Normalization, build_state, input_side, make_loaders, normalization
+from .checkpoint import make_checkpoint
+from .distributed import Ranks, per_rank_batch, ranks_from_env
+from .engine import EpochRecord, EvalResult, History, TrainState, fit
+from .resume import ResumePoint, check_same_data, restore, training_state
+from .rundir import RunDir, default_run_dir, run_header
+from .tracking import NullTracker, TensorBoardTracker
+from .transfer import StartingPoint, starting_point
+
+FEW_STEPS = 10  # fewer optimiser steps per epoch than this: suggest a smaller batch
+Report = Callable[[str], None]
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    history: History
+    data: str  # the "using CIFAR-10 from …" line
+    device: DeviceInfo
+    best_checkpoint: Path
+    last_checkpoint: Path
+    is_main: bool = True  # False on torchrun ranks other than 0, which neither write nor print
+
+
+def train(config: TrainConfig, *, resume: ResumePoint | None = None, report: Report = lambda line: None,
+          on_epoch: Callable[[EpochRecord], None] | None = None) -> TrainResult:
+    """Run the training job `config` describes; `report` receives the setup lines to show a learner.
+
+    resume: continue the run `resume.resume_point` found (its config is `config`). Under torchrun
+    this is called by every process (see distributed.py). Raises TrainingInterrupted on Ctrl-C and
+    TrainingDiverged on a NaN/inf loss, both after marking metrics.json; last.pt then still holds
+    the last finished epoch.
+    """
+    config.validate()
+    ranks = ranks_from_env()
+    per_rank_batch(config.batch_size, ranks.world_size)  # refuse an uneven split before any work
+    seed_everything(config.seed)
+    device = distributed.start(ranks, pick_device(config.device))
+    try:
+        if not ranks.is_main:
+            report, on_epoch = (lambda line: None), None
+        return _train(config, ranks, device, resume, report, on_epoch)
+    finally:
+        distributed.stop()
+
+
+def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: ResumePoint | None,
+           report: Report, on_epoch: Callable[[EpochRecord], None] | None) -> TrainResult:
+    configure_backends(device)
+    # 1. data: what --data-dir holds (or the search), and how its pixels are standardised
+    data = find_data(config.data.data_dir, config.data.download, image_size=input_side(config),
+                     val_fraction=config.data.val_fraction, seed=config.seed)
+    if resume is not None:
+        check_same_data(resume, data)
+    run = RunDir(distributed.share(config.out or default_run_dir(), ranks), writes=ranks.is_main).prepare()
+    report(data.describe())
+    norm = normalization(config, data)
+    # 2. loaders: uint8 images on the device, batches built there
+    train_loader, test_loader = make_loaders(data, config, norm, device, ranks)
+    # 3. state: model (with its starting weights), optimiser, schedule — then a resumed run's own state
+    start = None if resume is not None else starting_point(config, len(data.classes))
+    state = build_state(config, len(data.classes), device, config.epochs * len(train_loader), ranks, start)
+    history = restore(state, resume.checkpoint) if resume is not None else History()  # after model init: RNG
+    info = describe_device(device)
+    for line in setup_lines(config, info, state, len(train_loader), ranks.world_size, start):
+        report(line)
+    report(f"run directory: {run.path}" + (f" (resuming after epoch {len(history.epochs)})" if resume else ""))
+    run.start(metrics_header(config, data, info, state, start, train_loader.num_images * ranks.world_size, ranks),
+              history, resumed=resume is not None)
+
+    def on_epoch_end(record: EpochRecord, result: EvalResult, history: History) -> None:
+        run.save_epoch(epoch_checkpoint(config, data, norm, state, result, history), history, result.confusion)
+        if on_epoch is not None:
+            on_epoch(record)
+
+    # 4. fit: the one loop, with TensorBoard; a stop keeps every finished epoch
+    # purge_step: TensorBoard hides the per-step points a killed run logged after its last checkpoint (steps >
+    # history.step); an epoch's points logged just before a kill come again, with the same values.
+    tracker = TensorBoardTracker(run.tb, purge_step=history.step + 1 if resume else None) \
+        if ranks.is_main else NullTracker()
+    try:
+        history = fit(state, train_loader, test_loader, device, epochs=config.epochs, num_classes=len(data.classes),
+                      history=history, tracker=tracker, world_size=ranks.world_size,
+                      progress=not config.quiet and ranks.is_main and sys.stderr.isatty(), on_epoch_end=on_epoch_end)
+    except KeyboardInterrupt:
+        run.write_metrics(status="interrupted")
+        raise TrainingInterrupted(run.path, run.epochs_saved) from None
+    except TrainingDiverged as err:
+        run.write_metrics(status="diverged", error=str(err))
+        raise TrainingDiverged(err.cause, diverged_fix(config, run.last, run.epochs_saved)) from None
+    finally:
+        tracker.close()
+    # 5. finish: status, plots, and the files an image folder left out
+    run.finish(data.classes)
+    for line in data.skipped:  # bad image files, reported once, after the work is done
+        report(line)
+    return TrainResult(run.path, history, data.describe(), info, run.best, run.last, ranks.is_main)
+
+
+def metrics_header(config: TrainConfig, data: ImageData, info: DeviceInfo, state: TrainState,
+                   start: StartingPoint | None, train_images: int, ranks: Ranks) -> dict[str, Any]:
+    """metrics.json's header for this run, with what it started from and what it trains (new runs only)."""
+    header = run_header(config, data, device=info.device, device_name=info.name, cuda_version=info.cuda_version,
+                        precision=precision_name(state.amp_dtype), train_images=train_images,
+                        processes=ranks.world_size)
+    if start is not None:  # a resumed run keeps the first run's
+        header.update(start=start.source, trained_parameters=list(start.trained),
+                      trained_parameter_count=sum(p.numel() for p in start.model.parameters() if p.requires_grad))
+    return header
+
+
+def epoch_checkpoint(config: TrainConfig, data: ImageData, norm: Normalization, state: TrainState,
+                     result: EvalResult, history: History) -> dict[str, Any]:
+    """last.pt after an epoch: the weights and what predict needs, plus everything resume needs."""
+    mean, std = norm
+    return make_checkpoint(
+        state.model, model_name=config.model, classes=data.classes, mean=mean, std=std,
+        input_size=tuple(data.train.images.shape[1:3]),  # (H, W) the model was trained at
+        test_accuracy=result.accuracy, test_confusion=result.confusion, config=to_dict(config),
+        data_source=data.source, **training_state(state, history))
+
+
+def setup_lines(config: TrainConfig, info: DeviceInfo, state: TrainState, steps: int, world_size: int,
+                start: StartingPoint | None) -> list[str]:
+    """What a run says about itself before the first step: device, schedule, model, starting weights."""
+    batch = f"{config.batch_size}" if world_size == 1 else \
+        f"{config.batch_size} ({world_size} processes × {config.batch_size // world_size})"
+    lines = [f"device: {info.device} ({info.name}), precision {precision_name(state.amp_dtype)}; "
+             f"recipe {config.recipe}: {config.epochs} epochs × {steps} steps of {batch}, "
+             f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
+             f"({count_parameters(state.model):,} parameters)"]
+    if start is not None:
+        lines.append(f"start: {start.source}")
+    if steps < FEW_STEPS and config.batch_size > 16:
+        lines.append(f"note: only {steps} steps per epoch; on a small data set a smaller batch gives the optimiser "
+                     f"more steps, e.g. --batch-size {max(8, config.batch_size // 8)}")
+    return lines
+
+
+def diverged_fix(config: TrainConfig, last_path: Path, epochs_saved: int) -> str:
+    kept = (f"the last good checkpoint (epoch {epochs_saved}) is {last_path}" if epochs_saved
+            else "no epoch finished, so there is no checkpoint")
+    return f"lower the learning rate and start a new run, e.g. --lr {config.optim.lr / 2:g}; {kept}"

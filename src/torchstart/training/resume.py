@@ -1,0 +1,124 @@
+"""Continuing a stopped run: `torchstart train --resume RUN_DIR`.
+
+`checkpoints/last.pt` holds everything the next epoch depends on: the weights, the optimiser
+(momentum buffers), the learning-rate schedule's position, the fp16 grad scaler, the random
+generators (torch CPU and CUDA; Python's `random` and NumPy's are not used while training), the
+history of finished epochs and the configuration. The data order needs nothing saved: each
+epoch's permutation and augmentation draws are seeded by (seed, epoch). So a run resumed from
+epoch N takes exactly the steps an uninterrupted run takes after epoch N and, on the same
+device, ends with the same weights and accuracy.
+
+The configuration comes from the checkpoint. Flags given with `--resume` must agree with it,
+except `--epochs` (train longer, e.g. extend a finished run), `--device` and `--quiet`. With the
+one-cycle schedule a changed `--epochs` stretches the schedule: the learning rate continues
+from where the longer schedule would be at this step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..config import RESUMABLE_FIELDS, TrainConfig, config_value, from_dict, with_overrides
+from ..data import ImageData
+from ..errors import CheckpointError, ConfigError
+from .checkpoint import load_checkpoint, unwrap
+from .engine import EpochRecord, History, TrainState
+from .rundir import last_checkpoint_path
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a stopped run continues: its configuration (`out` = its directory) and its last.pt, read once."""
+
+    config: TrainConfig
+    checkpoint: dict[str, Any]
+
+    @property
+    def epochs_done(self) -> int:
+        return int(self.checkpoint["epoch"])
+
+
+def resume_point(run_dir: Path, **flags: Any) -> ResumePoint:
+    """The run in `run_dir` with the changeable `flags` applied, ready for `job.train(…, resume=…)`.
+
+    `flags` are config fields named like `with_overrides` takes them (None = flag not given); only
+    config.RESUMABLE_FIELDS may differ from the run's own values.
+    Raises ConfigError for a flag that contradicts the run, and when nothing is left to train.
+    """
+    run_dir = Path(run_dir)
+    path = last_checkpoint_path(run_dir)
+    if not path.is_file():
+        raise ConfigError(f"{run_dir} has no checkpoints/last.pt to resume from (not a run directory, "
+                          "or no epoch finished)", "start a new run: torchstart train --out DIR")
+    checkpoint = load_checkpoint(path)
+    if "history" not in checkpoint or "config" not in checkpoint:
+        raise CheckpointError(f"{path} holds no training state to resume from",
+                              "resume only runs written by this torchstart version; start a new run")
+    stored = from_dict(checkpoint["config"])
+    given = {k: v for k, v in flags.items() if v is not None}
+    out = given.pop("out", None)
+    if out is not None and Path(out).resolve() != run_dir.resolve():
+        raise ConfigError(f"--out {out} differs from the run being resumed ({run_dir})",
+                          "leave --out out: a resumed run writes into its own directory")
+    for name, value in given.items():
+        if name not in RESUMABLE_FIELDS and with_overrides(stored, **{name: value}) != stored:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{flag} {value} differs from the run's own {config_value(stored, name)!r}",
+                              f"leave {flag} out (a resumed run keeps its configuration; only "
+                              f"{', '.join('--' + c.replace('_', '-') for c in RESUMABLE_FIELDS)} may change) "
+                              "or start a new run")
+    resumable = {k: v for k, v in given.items() if k in RESUMABLE_FIELDS}
+    point = ResumePoint(with_overrides(stored, out=run_dir, **resumable).validate(), checkpoint)
+    if point.config.epochs <= point.epochs_done:
+        raise ConfigError(f"{run_dir} has already trained {point.epochs_done} of {point.config.epochs} epochs",
+                          f"train longer with: torchstart train --resume {run_dir} --epochs {point.epochs_done + 5}")
+    return point
+
+
+def training_state(state: TrainState, history: History) -> dict[str, Any]:
+    """What last.pt needs beyond the weights to continue exactly where training stands now."""
+    cuda_ready = torch.cuda.is_available() and torch.cuda.is_initialized()
+    return {
+        "optimizer_state": state.optimizer.state_dict(),
+        "scheduler_state": None if state.scheduler is None else state.scheduler.state_dict(),
+        "scaler_state": None if state.scaler is None else state.scaler.state_dict(),
+        "rng_state": torch.get_rng_state(),
+        "cuda_rng_states": torch.cuda.get_rng_state_all() if cuda_ready else [],
+        "epoch": len(history.epochs),
+        "step": history.step,
+        "best_test_accuracy": history.best_test_accuracy,
+        "history": {"epochs": [e.to_dict() for e in history.epochs], "best_test_accuracy": history.best_test_accuracy,
+                    "best_epoch": history.best_epoch, "step": history.step},
+    }
+
+
+def restore(state: TrainState, checkpoint: dict[str, Any]) -> History:
+    """Load `checkpoint` (from `training_state` + weights) into `state` and the RNGs; return its history.
+
+    Call it after everything that draws random numbers at start-up (model initialisation), so the
+    generators continue from where the interrupted run left them.
+    """
+    unwrap(state.model).load_state_dict(checkpoint["model_state"])
+    state.optimizer.load_state_dict(checkpoint["optimizer_state"])
+    if state.scheduler is not None and checkpoint.get("scheduler_state") is not None:
+        state.scheduler.load_state_dict(checkpoint["scheduler_state"])
+    if state.scaler is not None and checkpoint.get("scaler_state") is not None:
+        state.scaler.load_state_dict(checkpoint["scaler_state"])
+    torch.set_rng_state(checkpoint["rng_state"])
+    if torch.cuda.is_available():
+        for index, rng in enumerate(checkpoint.get("cuda_rng_states", [])[: torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(rng, index)
+    saved = checkpoint["history"]
+    return History(epochs=[EpochRecord(**e) for e in saved["epochs"]], best_test_accuracy=saved["best_test_accuracy"],
+                   best_epoch=saved["best_epoch"], step=saved["step"])
+
+
+def check_same_data(point: ResumePoint, data: ImageData) -> None:
+    """Refuse to continue a run on other data than it was trained on."""
+    if point.checkpoint.get("data_source") != data.source:
+        raise ConfigError(f"{point.config.out} was trained on {point.checkpoint.get('data_source')}, but this time "
+                          f"the data search found {data.source}", "pass the run's data with --data-dir")

@@ -1,0 +1,88 @@
+"""Transfer learning: start a model from weights learned elsewhere, and choose what trains.
+
+Three ways to start (TrainConfig fields, CLI flags in brackets):
+  - weights="DEFAULT" (`--weights DEFAULT`): torchvision's ImageNet weights, read from the torch cache;
+  - weights=PATH (`--weights PATH`): a state_dict or a torchstart checkpoint of the same architecture;
+  - init=CKPT (`--init CKPT`): a torchstart checkpoint of another task — e.g. the course model trained on
+    CIFAR-10 — which is transfer learning that works offline.
+In every case the final linear layer (the head) is replaced when the class count differs: its weights
+belong to the old task's classes. `freeze_backbone` then trains only that head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..config import TrainConfig
+from ..errors import CheckpointError, ConfigError
+from ..models import build_model, freeze_backbone, model_spec
+from .checkpoint import FORMAT, load_checkpoint, safe_torch_load
+
+
+@dataclass(frozen=True)
+class StartingPoint:
+    model: nn.Module
+    source: str  # one line: where the starting weights came from
+    trained: tuple[str, ...]  # names of the parameters that will train (all, or the head only)
+
+
+def _state_dict_of(obj: Any, path: Path, model_name: str) -> dict[str, torch.Tensor]:
+    """The tensors in a loaded file: a torchstart checkpoint's model_state, or a plain state_dict."""
+    if isinstance(obj, dict) and obj.get("format") == FORMAT:
+        if obj["model_name"] != model_name:
+            raise ConfigError(f"{path} holds a {obj['model_name']!r} model, not {model_name!r}",
+                              f"add --model {obj['model_name']}, or pass weights for {model_name}")
+        return obj["model_state"]
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                             for k, v in obj.items()):
+        return obj
+    raise CheckpointError(f"{path} is neither a state_dict nor a torchstart checkpoint",
+                          "save weights with torch.save(model.state_dict(), path) or use a checkpoint from a run")
+
+
+def load_into(model: nn.Module, state: dict[str, torch.Tensor], head: str, path: Path) -> bool:
+    """Copy `state` into `model`, leaving out the head when its shape differs. True when the head was kept."""
+    own = model.state_dict()
+    head_keys = {k for k in own if k.startswith(head + ".")}
+    missing = [k for k in own if k not in state and k not in head_keys]
+    misfit = [k for k in own if k in state and k not in head_keys and state[k].shape != own[k].shape]
+    if missing or misfit:
+        example = (missing or misfit)[0]
+        raise CheckpointError(f"{path} does not fit this model: {len(missing)} tensors missing and {len(misfit)} "
+                              f"of another shape (e.g. {example})",
+                              "pass weights saved from the same --model (e.g. its runs/<run>/checkpoints/best.pt)")
+    keep_head = all(k in state and state[k].shape == own[k].shape for k in head_keys)
+    chosen = {k: v for k, v in state.items() if k in own and (keep_head or k not in head_keys)}
+    model.load_state_dict(chosen, strict=False)
+    return keep_head
+
+
+def starting_point(config: TrainConfig, num_classes: int) -> StartingPoint:
+    """The model `config` asks for, with its starting weights loaded and its trainable parameters chosen."""
+    spec = model_spec(config.model)
+    if config.weights.upper() == "DEFAULT":
+        model = build_model(config.model, num_classes, pretrained=True)  # cached file or one clear error
+        source = f"torchvision's ImageNet weights for {config.model} (head replaced: {num_classes} classes)"
+    elif config.weights.lower() == "none" and config.init is None:
+        model, source = build_model(config.model, num_classes), "random initialisation"
+    else:
+        path = Path(config.init or config.weights)
+        if config.init is not None:
+            state = _state_dict_of(load_checkpoint(path), path, config.model)  # --init: checkpoints only
+        else:
+            state = _state_dict_of(safe_torch_load(path, "cpu", "pass a state_dict or a torchstart checkpoint"),
+                                   path, config.model)
+        model = build_model(config.model, num_classes)
+        kept = load_into(model, state, spec.head, path)
+        source = f"weights from {path}" + ("" if kept else f" (head replaced: {num_classes} classes)")
+    if config.freeze_backbone:
+        trained = tuple(freeze_backbone(model, config.model))
+        source += "; backbone frozen, only the head trains"
+    else:
+        trained = tuple(name for name, _ in model.named_parameters())
+    return StartingPoint(model, source, trained)
