@@ -198,8 +198,11 @@ def test_scan_errors_name_the_folder(tmp_path, layout, match):
 
 
 def test_scan_of_a_missing_folder(tmp_path):
-    with pytest.raises(DataError, match="is not a folder"):
+    with pytest.raises(DataError, match="does not exist"):
         scan_image_folder(tmp_path / "nope")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(DataError, match="is a file, not a folder"):
+        scan_image_folder(tmp_path / "file")
 
 
 # ---- broken CIFAR-10 folders through the CLI -------------------------------------------------------------------

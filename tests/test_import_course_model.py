@@ -224,10 +224,10 @@ def test_other_models_are_refused_with_the_reason(tmp_path, capsys, obj, match):
 
 
 def test_whole_models_of_a_learners_module_or_torchstarts_own_class(tmp_path, capsys):
-    for model in (course_variant(lambda m: None), Tudui()):
+    for i, model in enumerate((course_variant(lambda m: None), Tudui())):
         torch.save(model, tmp_path / "whole.pth")
-        assert main(["import-course-model", str(tmp_path / "whole.pth"), str(tmp_path / "new.pt")]) == 0
-        imported = model_from_checkpoint(load_checkpoint(tmp_path / "new.pt"))
+        assert main(["import-course-model", str(tmp_path / "whole.pth"), str(tmp_path / f"new-{i}.pt")]) == 0
+        imported = model_from_checkpoint(load_checkpoint(tmp_path / f"new-{i}.pt"))
         for (name, ours), (_, theirs) in zip(imported.state_dict().items(), model.state_dict().items(), strict=True):
             assert torch.equal(ours, theirs), name
 

@@ -82,7 +82,7 @@ def test_every_train_flag_names_a_config_field_and_argparse_takes_it_from_the_ta
     for flag in TRAIN_FLAGS:
         field_path(flag.field)  # raises ConfigError for a field that does not exist
         assert by_option[flag.name].dest == flag.field and by_option[flag.name].default is None
-    assert set(by_option) - {f.name for f in TRAIN_FLAGS} == {"-h", "--help", "--resume"}
+    assert set(by_option) - {f.name for f in TRAIN_FLAGS} == {"-h", "--help", "--resume", "--overwrite"}
     assert RESUMABLE_FIELDS == ("epochs", "device", "quiet")
 
 

@@ -1,7 +1,8 @@
 """The `torchstart` command: parse flags → build a config → call the package → print → exit code.
 
 Exit codes: 0 success, 2 a problem the learner can fix (one line on stderr, no traceback),
-130 interrupted with Ctrl-C.
+130 interrupted with Ctrl-C, 143 stopped by SIGTERM, 70 an internal error (a bug: one line says where
+its traceback was written; TORCHSTART_DEBUG=1 shows it instead).
 
 Only argparse lives here. Each command imports what it runs when it runs, and the modules the
 parser needs (config, errors, the lesson registry) import no torch: `torchstart --help` is instant.
@@ -12,13 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
 from .config import DEFAULT_RECIPE, DEVICE_CHOICES, TRAIN_FLAGS, TrainConfig, recipe, with_overrides
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE, TorchstartError
+from .errors import EXIT_BUG, EXIT_USAGE, Stopped, TorchstartError, bug_report, one_line
 from .lessons.runner import add_lesson_options
 
 
@@ -27,8 +30,15 @@ def _add_device(parser: argparse.ArgumentParser, default: str | None = "auto") -
                         help=f"{'|'.join(DEVICE_CHOICES)} (default auto: the accelerator if there is one)")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a flag the learner got wrong is one line and exit 2, like every other learner error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} — fix: see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="torchstart", description="The PyTorch quick-start course, runnable.")
+    parser = Parser(prog="torchstart", description="The PyTorch quick-start course, runnable.")
     parser.add_argument("--version", action="version", version=f"torchstart {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -39,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", type=Path, metavar="RUN_DIR",
                        help="continue a stopped run from RUN_DIR/checkpoints/last.pt with its own settings "
                             "(--epochs N trains it further)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="--out already holds a run: start again there, keeping the old run as DIR.old-<time>")
     add_train_flags(train)
 
     evaluate = sub.add_parser("evaluate", help="accuracy and loss of a checkpoint on the test set")
@@ -61,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "file without running code from it, and write a torchstart checkpoint.")
     course.add_argument("old", type=Path, metavar="OLD.pth")
     course.add_argument("new", type=Path, metavar="NEW.pt")
+    course.add_argument("--force", action="store_true", help="replace NEW.pt if it exists (the old one is kept aside)")
 
     sub.add_parser("lessons", help="list the course's lessons (number, name, goal)")
     lesson = sub.add_parser("lesson", help="run one lesson of the course",
@@ -106,7 +119,10 @@ def _add_tool_commands(sub) -> None:
                               description="Write a lesson as a notebook: its docs page as text cells, its code as "
                                           "code cells, and a last cell that runs it.")
     notebook.add_argument("lesson", metavar="NAME|NUMBER", help="e.g. conv or 9")
-    notebook.add_argument("-o", "--output", type=Path, metavar="FILE.ipynb", help="default: NN-name.ipynb here")
+    notebook.add_argument("-o", "--output", type=Path, metavar="FILE.ipynb|FOLDER",
+                          help="default: NN-name.ipynb here; a folder: NN-name.ipynb in it")
+    notebook.add_argument("--force", action="store_true",
+                          help="replace the notebook if it exists (the old one is kept aside)")
     notebook.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text cells (default zh)")
 
 
@@ -132,16 +148,19 @@ def _print_epoch(record, epochs: int) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     from .errors import TrainingInterrupted
     from .training.job import train
-    from .training.resume import resume_point
+    from .training.resume import restarted_run, resume_point
 
-    point = None if args.resume is None else resume_point(args.resume, **train_flags(args))
+    if args.resume is not None:
+        point = resume_point(args.resume, **train_flags(args))
+    else:
+        point = restarted_run(train_config(args))  # torchrun restarted us: continue the run by ourselves
     config = train_config(args) if point is None else point.config
     try:
-        result = train(config, resume=point, report=lambda line: print(line, flush=True),
+        result = train(config, resume=point, overwrite=args.overwrite, report=lambda line: print(line, flush=True),
                        on_epoch=lambda record: _print_epoch(record, config.epochs))
     except TrainingInterrupted as stop:
-        print(_interrupted(stop), file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(stop.advice(), file=sys.stderr)
+        return 128 + stop.signum  # 130 for Ctrl-C, 143 for SIGTERM
     if not result.is_main:  # torchrun: rank 0 prints the summary
         return 0
     h = result.history
@@ -151,16 +170,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"      torchstart predict {result.best_checkpoint} your_image.jpg")
     print(f"      tensorboard --logdir {result.run_dir / 'tb'}")
     return 0
-
-
-def _interrupted(stop) -> str:
-    if not stop.epochs_saved:
-        return "torchstart train: interrupted before the first epoch finished; nothing was saved to resume"
-    how = f"torchstart train --resume {stop.run_dir}"
-    if "WORLD_SIZE" in os.environ:  # started by torchrun: resume the same way
-        how = f"torchrun <the same torchrun flags> -m {how}"
-    return (f"torchstart train: interrupted; epoch {stop.epochs_saved} is saved in "
-            f"{stop.run_dir / 'checkpoints' / 'last.pt'}. Continue with: {how}")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -193,7 +202,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_import_course_model(args: argparse.Namespace) -> int:
     from .course_import import import_course_model
 
-    import_course_model(args.old, args.new)
+    import_course_model(args.old, args.new, force=args.force)
     print(f"wrote {args.new}: the course's Tudui with the weights of {args.old} (inputs: pixels/255, as ToTensor)")
     print(f"next: torchstart evaluate {args.new}")
     return 0
@@ -252,7 +261,7 @@ def cmd_notebook(args: argparse.Namespace) -> int:
 
     lesson = find_lesson(args.lesson)
     notebook = lesson_notebook(lesson, args.lang)
-    path = write_notebook(notebook, args.output or default_path(lesson))
+    path = write_notebook(notebook, args.output or default_path(lesson), force=args.force)
     docs = notebook["metadata"]["torchstart"]["docs"] or "the module docstring (docs/ is not beside this install)"
     print(f"wrote {path}: {len(notebook['cells'])} cells, text from {docs}")
     print(f"open it with: jupyter lab {path}")
@@ -264,13 +273,33 @@ COMMANDS = {"doctor": cmd_doctor, "board": cmd_board, "runs": cmd_runs, "noteboo
             "lesson": cmd_lesson, "import-course-model": cmd_import_course_model}
 
 
+def _stop(signum: int, frame) -> None:
+    raise Stopped(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a file name with bytes that are not UTF-8 prints as \xNN, not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
+    # SIGTERM (schedulers, `docker stop`, torchrun stopping its workers) stops like Ctrl-C: the last
+    # finished epoch stays saved and the resume command is printed.
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGTERM, _stop) if in_main_thread else None
     try:
         return COMMANDS[args.command](args)
     except TorchstartError as err:
-        print(f"torchstart {args.command}: error: {err}", file=sys.stderr)
+        print(one_line(f"torchstart {args.command}: error: {err}"), file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"torchstart {args.command}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        print(f"torchstart {args.command}: {'interrupted' if signum == signal.SIGINT else 'stopped'}", file=sys.stderr)
+        return 128 + signum
+    except Exception as err:
+        if os.environ.get("TORCHSTART_DEBUG", "") not in ("", "0"):
+            raise
+        print(one_line(bug_report(args.command, err)), file=sys.stderr)
+        return EXIT_BUG
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)

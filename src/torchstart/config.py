@@ -16,6 +16,7 @@ This module imports nothing heavy (no torch), so `torchstart --help` stays fast.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps", "xpu")
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
 # The names models.MODELS registers (a test keeps the two equal); here so the CLI can list them without torch.
 MODEL_NAMES = ("tudui", "resnet18", "mobilenet_v3_small", "vgg16")
+MAX_IMAGE_SIZE = 2048  # pixels per side of a model input: larger would not fit a learner's memory anyway
+MAX_SEED = 2**63 - 1  # torch's generators take 64-bit seeds
+MAX_LR = 1e6  # far beyond any useful learning rate, and still a float32 SGD can multiply by
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,10 @@ class TrainConfig:
         checks = [
             (self.epochs > 0, f"--epochs must be at least 1 (got {self.epochs})", "e.g. --epochs 10"),
             (self.batch_size > 0, f"--batch-size must be at least 1 (got {self.batch_size})", "e.g. --batch-size 64"),
-            (self.optim.lr > 0, f"--lr must be positive (got {self.optim.lr})", "e.g. --lr 0.01"),
+            (math.isfinite(self.optim.lr) and 0 < self.optim.lr <= MAX_LR,
+             f"--lr must be a positive, finite number up to {MAX_LR:g} (got {self.optim.lr})", "e.g. --lr 0.01"),
+            (0 <= self.seed <= MAX_SEED, f"--seed must be a whole number from 0 to 2**63 - 1 (got {self.seed})",
+             "e.g. --seed 0, or $(date +%s) for a new one each run"),
             (self.data.max_train_images is None or self.data.max_train_images > 0,
              f"--max-train-images must be at least 1 (got {self.data.max_train_images})", "leave it out to use all"),
             (self.eval_batch_size > 0, f"eval batch size must be positive (got {self.eval_batch_size})", None),
@@ -95,8 +102,8 @@ class TrainConfig:
             (0 <= self.optim.warmup_fraction < 1, "warm-up fraction must be in [0, 1)", None),
             (0 < self.data.val_fraction < 1, f"--val-fraction must be between 0 and 1 (got {self.data.val_fraction})",
              "e.g. --val-fraction 0.2"),
-            (self.image_size is None or self.image_size >= 8,
-             f"--image-size must be at least 8 (got {self.image_size})", "e.g. --image-size 64"),
+            (self.image_size is None or 8 <= self.image_size <= MAX_IMAGE_SIZE,
+             f"--image-size must be from 8 to {MAX_IMAGE_SIZE} (got {self.image_size})", "e.g. --image-size 64"),
             (self.init is None or self.weights == "none", "--init and --weights both give starting weights",
              "use one: --init CKPT (a torchstart checkpoint) or --weights DEFAULT|PATH"),
             (not self.freeze_backbone or self.init is not None or self.weights != "none",

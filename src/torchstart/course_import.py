@@ -19,6 +19,7 @@ from torch import nn
 
 from .data.cifar10 import CIFAR10_CLASSES
 from .errors import CheckpointError
+from .files import new_output
 from .models import Tudui
 from .training.checkpoint import FORMAT, make_checkpoint, safe_torch_load, save_checkpoint
 
@@ -117,8 +118,10 @@ def course_model_from_file(path: Path | str) -> nn.Module:
     return model.eval()
 
 
-def import_course_model(old: Path | str, new: Path | str) -> dict[str, Any]:
+def import_course_model(old: Path | str, new: Path | str, *, force: bool = False) -> dict[str, Any]:
     """Convert a course .pth (whole model or state_dict) into a torchstart checkpoint at `new`; returns it.
+
+    An existing `new` is never replaced silently: ConfigError, unless `force` (then it is kept aside).
 
     The course feeds its model `transforms.ToTensor()` output (pixels / 255, no normalisation), so the
     checkpoint records mean 0 and std 1: `torchstart predict` then prepares images exactly as it did.
@@ -126,7 +129,8 @@ def import_course_model(old: Path | str, new: Path | str) -> dict[str, Any]:
     old, new = Path(old), Path(new)
     if new.resolve() == old.resolve():
         raise CheckpointError(f"{new} is the file being imported", "write the checkpoint to a new file, e.g. model.pt")
-    model = course_model_from_file(old)
+    model = course_model_from_file(old)  # read and check it before anything is written
+    new_output(new, force=force, what="NEW.pt")
     checkpoint = make_checkpoint(model, model_name="tudui", classes=CIFAR10_CLASSES, mean=(0.0, 0.0, 0.0),
                                  std=(1.0, 1.0, 1.0), imported_from=str(old))
     save_checkpoint(checkpoint, new)

@@ -10,10 +10,18 @@ the fix is a smaller learning rate) and `TrainingInterrupted` (Ctrl-C, exit 130)
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import tempfile
+import traceback
+from datetime import datetime
 from pathlib import Path
 
+from ._version import __version__
+
 EXIT_USAGE = 2  # the learner's input was wrong; same code argparse uses
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_BUG = 70  # an internal error: a bug in torchstart, not the learner's mistake (EX_SOFTWARE of sysexits.h)
 
 
 class TorchstartError(Exception):
@@ -49,9 +57,57 @@ class TrainingDiverged(TorchstartError):
     """The loss became NaN or infinite."""
 
 
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C during training; `epochs_saved` finished epochs are in the run directory's last.pt."""
+class PeerLost(TorchstartError):
+    """Under torchrun, another process of the job stopped (killed, crashed, preempted) mid-step."""
 
-    def __init__(self, run_dir: Path, epochs_saved: int) -> None:
+
+class Stopped(KeyboardInterrupt):
+    """A signal that asks the process to stop (SIGTERM from a scheduler, `docker stop`, torchrun), raised
+    where the program is, like Ctrl-C's KeyboardInterrupt, so the same clean-up runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped by Ctrl-C or a stop signal; `epochs_saved` finished epochs are in the run's last.pt."""
+
+    def __init__(self, run_dir: Path, epochs_saved: int, signum: int = 2) -> None:
         super().__init__(f"interrupted after {epochs_saved} saved epoch(s) in {run_dir}")
-        self.run_dir, self.epochs_saved = run_dir, epochs_saved
+        self.run_dir, self.epochs_saved, self.signum = run_dir, epochs_saved, signum
+
+    def advice(self) -> str:
+        """The one line for the learner: what stopped, what is saved, the command that continues."""
+        what = "interrupted" if self.signum == signal.SIGINT else f"stopped by {signal.Signals(self.signum).name}"
+        if not self.epochs_saved:
+            return f"torchstart train: {what} before the first epoch finished; nothing was saved to resume"
+        how = f"torchstart train --resume {self.run_dir}"
+        if "WORLD_SIZE" in os.environ:  # started by torchrun: resume the same way
+            how = f"torchrun <the same torchrun flags> -m {how}"
+        return (f"torchstart train: {what}; epoch {self.epochs_saved} is saved in "
+                f"{self.run_dir / 'checkpoints' / 'last.pt'}. Continue with: {how}")
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters (a newline in a file name, an escape code) and undecodable bytes shown as
+    escapes like \\n and \\x1b, so a message stays one line and prints on any terminal."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   if not 0xD800 <= ord(c) <= 0xDFFF else f"\\x{ord(c) - 0xDC00:02x}" for c in text)
+
+
+def bug_report(command: str, err: Exception) -> str:
+    """Write the traceback of `err` (being handled now) to a file; return the one line that says it is a bug."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(tempfile.gettempdir()) / f"torchstart-{command}-crash-{stamp}-{os.getpid()}.txt"
+    text = f"torchstart {__version__}, python {sys.version.split()[0]}, argv {sys.argv}\n{traceback.format_exc()}"
+    try:
+        path.write_text(text, encoding="utf-8")
+        where = f"the traceback is in {path}"
+    except OSError:
+        print(text, file=sys.stderr)
+        where = "the traceback is above"
+    first = str(err).splitlines()[0][:160] if str(err) else ""
+    return (f"torchstart {command}: internal error, a bug in torchstart and not your mistake "
+            f"({type(err).__name__}{': ' + first if first else ''}); {where} — please report it to the "
+            "torchstart maintainers with that file (TORCHSTART_DEBUG=1 prints the traceback here instead)")

@@ -1,4 +1,9 @@
-"""Small file helpers every layer uses: a folder proven writable, atomic file writes, JSON in and out.
+"""Small file helpers every layer uses: input paths checked, a folder proven writable, atomic writes, JSON.
+
+`check_input` is the one place that says what is wrong with a path a learner gave: missing, a folder
+where a file was expected, a dangling or looping link, a named pipe, a name too long for the OS, no
+permission — each as one line with the fix, never an OSError traceback. `new_output` is the one
+place that refuses to replace a file or run a learner made, unless asked, and then keeps it aside.
 
 `atomic_write` writes to a temporary file in the same folder, fsyncs it and renames it over the
 target. A rename within one folder is atomic, so a crash, a kill or a full disk mid-write leaves
@@ -7,14 +12,116 @@ the previous file intact — checkpoints and metrics.json are always either the 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import ConfigError, TorchstartError
+
+KIND_WORDS = {"fifo": "a named pipe (FIFO)", "socket": "a socket", "device": "a device file",
+              "other": "a special file"}
+
+
+def path_kind(path: Path) -> str:
+    """What is at `path`, following links: file, dir, missing, broken-link, fifo, socket, device or other.
+
+    Raises OSError when the OS refuses the name itself (too long, a link loop, no permission).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "broken-link" if os.path.islink(path) else "missing"
+    except NotADirectoryError:  # a/b where a is a file
+        return "missing"
+    for kind, test in (("file", stat.S_ISREG), ("dir", stat.S_ISDIR), ("fifo", stat.S_ISFIFO),
+                       ("socket", stat.S_ISSOCK), ("device", stat.S_ISCHR), ("device", stat.S_ISBLK)):
+        if test(mode):
+            return kind
+    return "other"
+
+
+def os_error_cause(err: OSError) -> tuple[str, str]:
+    """(what is wrong with the path, the fix) for an OSError the OS raised about a name."""
+    if err.errno == errno.ENAMETOOLONG:
+        return ("has a name longer than this system allows",
+                "use shorter file and folder names (at most 255 bytes each, 4096 in all)")
+    if err.errno == errno.ELOOP:
+        return "is a symbolic link that loops back on itself", "point the link at a real file or folder, or remove it"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "cannot be read (permission denied)", "check its permissions (ls -l) or use a copy you own"
+    return f"cannot be read ({err.strerror or err})", "check the path"
+
+
+def kind_of(path: Path, what: str, error: type[TorchstartError]) -> str:
+    """`path_kind(path)`, with an OS refusal of the name turned into `error` naming `what` and the fix."""
+    try:
+        return path_kind(path)
+    except OSError as err:
+        cause, fix = os_error_cause(err)
+        raise error(f"{what} {path} {cause}", fix) from None
+
+
+def check_input(path: Path | str, *, expect: str, what: str, error: type[TorchstartError], fix: str) -> Path:
+    """`path` when it is a regular file (`expect="file"`) or a folder (`"dir"`); else `error` in one line.
+
+    `what` names the path for the learner ("image", "checkpoint", "--data-dir"); `fix` is the advice for a
+    path that is missing or of the wrong kind.
+    """
+    path = Path(path)
+    kind = kind_of(path, what, error)
+    if kind == expect:
+        return path
+    if kind == "missing":
+        raise error(f"{what} {path} does not exist", fix)
+    if kind == "broken-link":
+        raise error(f"{what} {path} is a link to {os.readlink(path)}, which does not exist",
+                    "point the link at a real file or remove it")
+    if kind == "dir":
+        raise error(f"{what} {path} is a folder, not a file", fix)
+    if expect == "dir":
+        raise error(f"{what} {path} is a file, not a folder", fix)
+    raise error(f"{what} {path} is {KIND_WORDS[kind]}, not a regular file",
+                "pass a regular file (copy the data into one first)")
+
+
+def set_aside(path: Path) -> Path:
+    """Rename `path` (a file or folder) to a free sibling `<name>.old-<YYYYmmdd-HHMMSS>[-N]`; return that name."""
+    path = Path(path)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target, n = path.with_name(f"{path.name}.old-{stamp}"), 1
+    while os.path.lexists(target):
+        n += 1
+        target = path.with_name(f"{path.name}.old-{stamp}-{n}")
+    try:
+        os.replace(path, target)
+    except OSError as err:
+        raise _write_error(path, err) from None
+    return target
+
+
+def new_output(path: Path | str, *, force: bool, what: str, force_flag: str = "--force") -> Path | None:
+    """Make way for a new file at `path`: refuse to replace one the learner has, unless `force`.
+
+    With `force` the old file is renamed aside (see `set_aside`) and that name is returned; None when
+    nothing was there. A folder, a dangling link or a special file at `path` is refused either way.
+    """
+    path = Path(path)
+    kind = kind_of(path, what, ConfigError)
+    if kind == "missing":
+        return None
+    if kind != "file":
+        shown = {"dir": "a folder", "broken-link": "a dangling link"}.get(kind, KIND_WORDS.get(kind))
+        raise ConfigError(f"{what} {path} is {shown}, not a file it could replace", "name a file")
+    if not force:
+        raise ConfigError(f"{what} {path} already exists", f"pick another name, or add {force_flag} to replace it "
+                          "(the old file is kept aside as <name>.old-<time>)")
+    return set_aside(path)
 
 
 def writable_dir(path: Path) -> Path:
@@ -83,5 +190,9 @@ def write_json(path: Path, payload: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    """The JSON value in `path`; OSError when unreadable, ValueError when not UTF-8 JSON."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """The JSON value in `path`; OSError when unreadable, ValueError when not UTF-8 JSON (or nested too deeply)."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        return json.loads(text)
+    except RecursionError:  # e.g. [[[[…]]]] thousands deep: Python's parser gives up; the file is not ours
+        raise ValueError("JSON nested too deeply to read") from None

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import torch
 
+from .config import TrainConfig
 from .data import TensorLoader, find_data
 from .data.images import image_to_input, open_rgb
 from .data.scan import IMAGE_SUFFIXES, image_files
 from .device import pick_device
 from .errors import CheckpointError, ImageError
-from .training.checkpoint import load_checkpoint, model_from_checkpoint
+from .files import kind_of
+from .training.checkpoint import load_checkpoint, model_from_checkpoint, stored_config
 from .training.engine import evaluate
 
 
@@ -47,10 +49,9 @@ def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: 
     checkpoint = load_checkpoint(path)
     target = pick_device(device)
     model = model_from_checkpoint(checkpoint, path).to(target)
-    data_config = checkpoint.get("config", {})
-    data = find_data(data_dir, image_size=checkpoint["input_size"][0],
-                     val_fraction=data_config.get("data", {}).get("val_fraction", 0.2),
-                     seed=data_config.get("seed", 0))
+    trained = stored_config(checkpoint) or TrainConfig()  # image folders: split them as the run did
+    data = find_data(data_dir, image_size=checkpoint["input_size"][0], val_fraction=trained.data.val_fraction,
+                     seed=trained.seed)
     if tuple(data.classes) != tuple(checkpoint["classes"]):
         raise CheckpointError(f"{path} was trained on the classes {', '.join(checkpoint['classes'])} but the data "
                               f"has {', '.join(data.classes)}", "evaluate on the data set the model was trained on")
@@ -76,7 +77,7 @@ def image_paths(paths: Sequence[Path | str]) -> list[Path]:
     """The image files to classify: each file as given, each folder replaced by the images directly inside it."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if not path.is_dir():
+        if kind_of(path, "image", ImageError) != "dir":
             found.append(path)  # open_rgb reports a missing or unreadable file by name
             continue
         names = image_files(path)

@@ -84,7 +84,7 @@ def test_without_the_docs_folder_the_module_docstring_is_the_text(tmp_path):
     notebook = lesson_notebook(conv, "en", docs_root=tmp_path)
     markdown = sources(notebook, "markdown")
     assert markdown[0] == "# 9. conv" and markdown[2] == conv.load().__doc__.strip()
-    assert notebook["metadata"]["torchstart"] == {"lesson": "conv", "docs": None}
+    assert notebook["metadata"]["torchstart"] == {"lesson": "conv", "slug": "09-conv", "docs": None}
 
 
 def test_cli_writes_the_notebook(tmp_path, capsys):

@@ -77,4 +77,4 @@ def test_empty_and_missing_roots(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == f"no runs under {tmp_path} — start one with: torchstart train"
     assert main(["runs", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
-    assert "is not a folder" in err and len(err.strip().splitlines()) == 1
+    assert "does not exist" in err and len(err.strip().splitlines()) == 1

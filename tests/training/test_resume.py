@@ -129,6 +129,17 @@ def test_ctrl_c_in_epoch_2_keeps_epoch_1_says_how_to_resume_and_exits_130(refere
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["best.pt", "last.pt"]  # no temp files
 
 
+def test_sigterm_in_epoch_2_is_like_ctrl_c_exit_143_and_the_run_resumes_exactly(reference, tmp_path):
+    run = tmp_path / "run"
+    stopped = stopped_in_epoch_2(run, signal.SIGTERM, tmp_path)  # what a scheduler or `docker stop` sends
+    assert stopped.returncode == 143
+    (line,) = stopped.stderr.strip().splitlines()
+    assert "stopped by SIGTERM" in line and "epoch 1 is saved" in line and f"torchstart train --resume {run}" in line
+    assert metrics_of(run)["status"] == "interrupted" and load_checkpoint(run / "checkpoints" / "last.pt")["epoch"] == 1
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    assert_same_as_reference(run, reference)
+
+
 def test_resume_extends_a_finished_run_and_refuses_contradicting_flags(reference, tmp_path, capsys):
     run = shutil.copytree(reference, tmp_path / "run")
     assert main(["train", "--resume", str(run)]) == 2  # finished: nothing left to train
@@ -137,6 +148,9 @@ def test_resume_extends_a_finished_run_and_refuses_contradicting_flags(reference
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "--lr 0.1 differs from the run's own 0.05" in line
     assert main(["train", "--resume", str(tmp_path / "nothing-here")]) == 2
+    assert "--resume" in (err := capsys.readouterr().err) and "does not exist" in err
+    (tmp_path / "empty-run").mkdir()
+    assert main(["train", "--resume", str(tmp_path / "empty-run")]) == 2
     assert "no checkpoints/last.pt" in capsys.readouterr().err
 
     # Flags equal to the run's own are accepted; --epochs 4 trains one more epoch on top of the first three.

@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..errors import DataError
+from ..files import check_input
 from .imagedata import ArraySplit, ImageData
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -192,10 +193,8 @@ def search_dirs() -> list[Path]:
 def find_cifar10(data_dir: Path | None = None, download_ok: bool = False) -> ImageData:
     """CIFAR-10 from the first source that exists (see the module docstring for the order)."""
     if data_dir is not None:
-        data_dir = Path(data_dir).expanduser()
-        if not data_dir.is_dir():
-            raise DataError(f"--data-dir {data_dir} does not exist or is not a folder",
-                            "pass the folder that holds cifar-10-batches-py/ or train.npz + test.npz")
+        data_dir = check_input(Path(data_dir).expanduser(), expect="dir", what="--data-dir", error=DataError,
+                               fix="pass the folder that holds cifar-10-batches-py/ or train.npz + test.npz")
         data = load_dir(data_dir)
         if data is None:
             raise DataError(f"--data-dir {data_dir} holds no CIFAR-10",

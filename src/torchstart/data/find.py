@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import DataError
+from ..files import check_input
 from .cifar10 import detect_layout, find_cifar10
 from .folders import load_image_folder
 from .imagedata import ImageData
@@ -15,6 +17,10 @@ def find_data(data_dir: Path | None = None, download: bool = False, *, image_siz
 
     `image_size`, `val_fraction` and `seed` apply to image folders only (CIFAR-10 stays 32×32).
     """
-    if data_dir is not None and Path(data_dir).is_dir() and detect_layout(Path(data_dir)) is None:
-        return load_image_folder(data_dir, image_size=image_size, val_fraction=val_fraction, seed=seed)
+    if data_dir is not None:
+        data_dir = check_input(Path(data_dir).expanduser(), expect="dir", what="--data-dir", error=DataError,
+                               fix="pass a folder: CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or "
+                                   "one sub-folder of images per class")
+        if detect_layout(data_dir) is None:
+            return load_image_folder(data_dir, image_size=image_size, val_fraction=val_fraction, seed=seed)
     return find_cifar10(data_dir, download)

@@ -86,6 +86,10 @@ def load_image_folder(root: Path | str, *, image_size: int, val_fraction: float 
                         "use root/<class>/<images> (optionally under train/ and val/), "
                         "or a folder with cifar-10-batches-py/ or train.npz + test.npz")
     train_scan = scan_image_folder(layout.train_root)
+    if len(train_scan.classes) < 2:
+        raise DataError(f"{layout.train_root} has only one class folder ({train_scan.classes[0]}): a classifier "
+                        "needs at least two classes to learn anything (with one, every guess is right)",
+                        "add a folder of images for each other class, side by side with it")
     skipped = list(train_scan.skipped_lines())
     if layout.val_root is not None:
         val_scan = scan_image_folder(layout.val_root)
@@ -98,6 +102,10 @@ def load_image_folder(root: Path | str, *, image_size: int, val_fraction: float 
         train_samples = [train_scan.samples[i] for i in train_idx]
         val_samples = [train_scan.samples[i] for i in val_idx]
         note = f" (no val/ folder: {val_fraction:.0%} of each class held out, seed {seed})"
+    if not val_samples:
+        raise DataError(f"{root} leaves no images to validate on: every class has a single image, and the one "
+                        "image of a class is kept for training", "add images (at least 2 per class, better 20+), "
+                        "or put validation images in a val/ folder next to train/")
     needed = (len(train_samples) + len(val_samples)) * image_size * image_size * 3
     if needed > MEMORY_BUDGET_BYTES:
         raise DataError(f"{root} needs {needed / 1e9:.1f} GB of memory at {image_size}×{image_size} pixels",

@@ -17,6 +17,7 @@ from pathlib import Path
 from torch.utils.data import Dataset
 
 from ..errors import DataError
+from ..files import check_input
 from .images import open_rgb
 from .scan import image_files
 
@@ -30,10 +31,10 @@ def hymenoptera_root(data_dir: Path | str | None = None) -> Path:
     """`data_dir` (the full set: a folder with train/ants, train/bees, …) or the embedded sample."""
     if data_dir is None:
         return hymenoptera_sample_root()
-    root = Path(data_dir)
+    fix = "pass the folder that holds train/ and val/ (e.g. ../shared/data/hymenoptera_data)"
+    root = check_input(Path(data_dir), expect="dir", what="--data-dir", error=DataError, fix=fix)
     if not (root / "train" / "ants").is_dir():
-        raise DataError(f"{root} has no train/ants folder",
-                        "pass the folder that holds train/ and val/ (e.g. ../shared/data/hymenoptera_data)")
+        raise DataError(f"{root} has no train/ants folder", fix)
     return root
 
 

@@ -18,6 +18,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import ImageError
+from ..files import check_input
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -66,11 +67,9 @@ def _pillow_errors(path: Path) -> Iterator[None]:
 
 
 def _existing_file(path: Path | str) -> Path:
-    path = Path(path)
-    if path.is_dir():
-        raise ImageError(f"{path} is a folder, not an image", "pass image files (or a folder where one is accepted)")
-    if not path.is_file():
-        raise ImageError(f"image {path} does not exist", "check the path (quote names with spaces)")
+    path = check_input(path, expect="file", what="image", error=ImageError,
+                       fix="check the path (quote names with spaces); pass image files, or a folder where one is "
+                           "accepted")
     if path.stat().st_size == 0:
         raise ImageError(f"{path} is an empty file (0 bytes)", "copy the image again; the copy did not finish")
     return path

@@ -28,6 +28,14 @@ from collections.abc import Iterator, Sequence
 import torch
 
 
+def epoch_seed(seed: int, epoch: int, salt: int = 0) -> int:
+    """The generator seed of `epoch` for a run seeded with `seed`: one number per (seed, epoch, use).
+
+    Kept below 2**63 so any seed a learner types (even `date +%s%N`) fits torch's 64-bit generator.
+    """
+    return (seed * 1_000_003 + epoch + salt) % 2**63
+
+
 def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> torch.Tensor:
     """The order of the `n` training images in `epoch`: a permutation seeded by (seed, epoch).
 
@@ -36,7 +44,7 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> torch.Te
     """
     if not shuffle:
         return torch.arange(n)
-    generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    generator = torch.Generator().manual_seed(epoch_seed(seed, epoch))
     return torch.randperm(n, generator=generator)
 
 
@@ -138,7 +146,7 @@ class TensorLoader:
         """Shifts (n, 2) and flips (n,) for one epoch, from a CPU generator seeded by (seed, epoch)."""
         if self.crop_padding == 0 and not self.flip:
             return None
-        aug = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch + 7_919)
+        aug = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch, salt=7_919))
         p = self.crop_padding
         shifts = torch.randint(-p, p + 1, (n, 2), generator=aug) if p > 0 else torch.zeros(n, 2, dtype=torch.long)
         flips = torch.rand(n, generator=aug) < 0.5 if self.flip else torch.zeros(n, dtype=torch.bool)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
+from ..files import KIND_WORDS, check_input, os_error_cause, path_kind
 from .images import image_problem
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff")
@@ -24,9 +25,8 @@ TRAIN_DIRS, VAL_DIRS = ("train",), ("val", "valid", "validation", "test")
 
 def image_files(folder: Path | str) -> list[str]:
     """Names of the image files in `folder`, sorted, so every run sees the same order."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"{folder} is not a folder", "check the path; the label is the name of a folder of images")
+    folder = check_input(folder, expect="dir", what="image folder", error=DataError,
+                         fix="check the path; the label is the name of a folder of images")
     return sorted(name for name in os.listdir(folder)
                   if name.lower().endswith(IMAGE_SUFFIXES) and (folder / name).is_file())
 
@@ -66,8 +66,17 @@ def _class_folder_entries(folder: Path, decode: bool) -> tuple[list[Path], list[
         path = folder / name
         if name.startswith("."):  # .DS_Store, .ipynb_checkpoints, editor swap files: not data
             continue
-        if path.is_dir():
+        try:
+            kind = path_kind(path)
+        except OSError as err:  # a link loop, a name the OS refuses, no permission
+            skipped.append((path, os_error_cause(err)[0]))
+            continue
+        if kind == "dir":
             skipped.append((path, "is a folder inside a class folder (only files directly inside are read)"))
+        elif kind == "broken-link":
+            skipped.append((path, f"is a link to {os.readlink(path)}, which does not exist"))
+        elif kind != "file":
+            skipped.append((path, f"is {KIND_WORDS[kind]}, not a regular file"))
         elif not name.lower().endswith(IMAGE_SUFFIXES):
             skipped.append((path, f"is not an image file type ({', '.join(IMAGE_SUFFIXES)})"))
         elif decode and (problem := image_problem(path)) is not None:
@@ -85,9 +94,8 @@ def scan_image_folder(root: Path | str, *, decode: bool = True) -> FolderScan:
     of every class after it, so a model trained on the folder would mean something else by "class 3".
     Hidden files and folders (names starting with ".") are ignored.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(f"{root} is not a folder", "pass the folder that holds one sub-folder of images per class")
+    root = check_input(root, expect="dir", what="image folder", error=DataError,
+                       fix="pass the folder that holds one sub-folder of images per class")
     classes = sorted(name for name in os.listdir(root) if not name.startswith(".") and (root / name).is_dir())
     if not classes:
         loose = image_files(root)

@@ -22,7 +22,8 @@ import json
 from pathlib import Path
 
 from .._version import __version__
-from ..files import writable_dir
+from ..errors import ConfigError
+from ..files import atomic_write, kind_of, new_output, writable_dir
 from ..lessons import Lesson
 
 REPO_DOCS = Path(__file__).resolve().parents[3] / "docs"  # src/torchstart/tools/notebook.py → <checkout>/docs
@@ -131,12 +132,22 @@ def lesson_notebook(lesson: Lesson, lang: str = "zh", docs_root: Path = REPO_DOC
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                          "language_info": {"name": "python"},
-                         "torchstart": {"lesson": lesson.name, "docs": str(page) if page else None}}}
+                         "torchstart": {"lesson": lesson.name, "slug": lesson.slug,
+                                        "docs": str(page) if page else None}}}
 
 
-def write_notebook(notebook: dict, path: Path) -> Path:
+def write_notebook(notebook: dict, path: Path, *, force: bool = False) -> Path:
+    """Write `notebook` at `path` (a folder: its default file name inside it) without losing a learner's file.
+
+    An existing notebook — perhaps with the learner's own notes — is refused unless `force`, which keeps
+    it aside as <name>.old-<time>.
+    """
+    path = Path(path)
+    if kind_of(path, "-o", ConfigError) == "dir":
+        path = path / f"{notebook['metadata']['torchstart']['slug']}.ipynb"
     writable_dir(path.parent)
-    path.write_text(json.dumps(notebook, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    new_output(path, force=force, what="notebook")
+    atomic_write(path, lambda f: f.write((json.dumps(notebook, ensure_ascii=False, indent=1) + "\n").encode("utf-8")))
     return path
 
 

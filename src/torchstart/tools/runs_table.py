@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import DataError
-from ..files import read_json
+from ..files import check_input, read_json
 
 METRICS = "metrics.json"
 
@@ -66,9 +66,8 @@ def _looks_like_run(folder: Path) -> bool:
 
 def list_runs(root: Path = Path("runs")) -> RunTable:
     """Every run under `root`, oldest first, and the run-like folders that could not be read."""
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        raise DataError(f"{root} is not a folder", "pass the folder that holds your runs (default runs/)")
+    root = check_input(Path(root).expanduser(), expect="dir", what="runs folder", error=DataError,
+                       fix="pass the folder that holds your runs (default runs/)")
     candidates = [root] if (root / METRICS).exists() else sorted(p for p in root.iterdir() if p.is_dir())
     runs, broken = [], []
     for folder in candidates:

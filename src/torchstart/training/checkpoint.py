@@ -17,6 +17,7 @@ optimiser/scheduler/RNG state and history: see resume.training_state).
 
 from __future__ import annotations
 
+import math
 import pickle
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,13 +27,15 @@ import torch
 from torch import nn
 
 from .._version import __version__
-from ..errors import CheckpointError
-from ..files import atomic_write
+from ..config import MAX_IMAGE_SIZE, MODEL_NAMES, TrainConfig, from_dict
+from ..errors import CheckpointError, ConfigError
+from ..files import atomic_write, check_input
 from ..models import build_model
 
 FORMAT = "torchstart.checkpoint"
 FORMAT_VERSION = 1
 UNREADABLE_FIX = "the file is corrupt, truncated or not a PyTorch file: use another one, e.g. checkpoints/last.pt"
+DAMAGED_FIX = "use another checkpoint of the run (checkpoints/best.pt or last.pt), or train again"
 
 
 def unwrap(model: nn.Module) -> nn.Module:
@@ -71,10 +74,8 @@ def safe_torch_load(path: Path | str, map_location: str | torch.device, refused_
 
     `refused_fix` is the advice when the file needs more than plain data (a pickled object, a payload).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist",
-                              "check the path; a run keeps its checkpoints in runs/<run>/checkpoints/")
+    path = check_input(path, expect="file", what="checkpoint", error=CheckpointError,
+                       fix="check the path; a run keeps its checkpoints in runs/<run>/checkpoints/")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
@@ -101,10 +102,81 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a torchstart checkpoint (a plain state_dict or another tool's file)",
                               "use a checkpoint written by `torchstart train` (runs/<run>/checkpoints/best.pt)")
-    if checkpoint.get("format_version", 0) > FORMAT_VERSION:
-        raise CheckpointError(f"{path} was written by a newer torchstart (format {checkpoint['format_version']})",
+    return check_metadata(checkpoint, path)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _floats(value: Any, n: int) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) == n and \
+        all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value)
+
+
+def metadata_problem(checkpoint: dict[str, Any]) -> str | None:
+    """What is wrong with the metadata of a dict that carries our format tag; None when it is all usable."""
+    version = checkpoint.get("format_version")
+    norm = checkpoint.get("normalization")
+    size = checkpoint.get("input_size")
+    classes = checkpoint.get("classes")
+    state = checkpoint.get("model_state")
+    checks = [
+        (_is_int(version) and version >= 1, f"format_version is {version!r}"),
+        (checkpoint.get("model_name") in MODEL_NAMES, f"model_name is {checkpoint.get('model_name')!r}, not one of "
+                                                      f"{', '.join(MODEL_NAMES)}"),
+        (_is_int(checkpoint.get("num_classes")) and checkpoint["num_classes"] >= 2,
+         f"num_classes is {checkpoint.get('num_classes')!r}, not a whole number ≥ 2"),
+        (isinstance(classes, (list, tuple)) and all(isinstance(c, str) for c in classes)
+         and len(classes) == checkpoint.get("num_classes"), f"classes ({str(classes)[:60]}) do not name num_classes "
+                                                            "classes"),
+        (isinstance(norm, dict) and _floats(norm.get("mean"), 3) and _floats(norm.get("std"), 3)
+         and all(s > 0 for s in norm["std"]), f"normalization is {str(norm)[:80]}, not 3 means and 3 positive stds"),
+        (isinstance(size, (list, tuple)) and len(size) == 2 and all(_is_int(s) and 8 <= s <= MAX_IMAGE_SIZE
+                                                                    for s in size),
+         f"input_size is {size!r}, not [height, width] of 8–{MAX_IMAGE_SIZE} pixels"),
+        (isinstance(state, dict) and state and all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                                   for k, v in state.items()), "model_state is not a dict of tensors"),
+        ("epoch" not in checkpoint or _is_int(checkpoint["epoch"]), f"epoch is {checkpoint.get('epoch')!r}"),
+        ("config" not in checkpoint or _config_problem(checkpoint["config"]) is None,
+         f"config is unreadable ({_config_problem(checkpoint.get('config'))})"),
+    ]
+    return next((problem for ok, problem in checks if not ok), None)
+
+
+def _config_problem(config: Any) -> str | None:
+    """Why a stored config is not a valid TrainConfig; None when it is."""
+    try:
+        from_dict(config).validate()
+    except (TypeError, ValueError, KeyError, AttributeError, ConfigError) as err:
+        return f"{type(err).__name__}: {str(err)[:80]}"
+    return None
+
+
+def stored_config(checkpoint: dict[str, Any]) -> TrainConfig | None:
+    """The TrainConfig a (checked) checkpoint was trained with; None for one without (e.g. an imported model)."""
+    return from_dict(checkpoint["config"]) if "config" in checkpoint else None
+
+
+def check_metadata(checkpoint: dict[str, Any], path: Path | str) -> dict[str, Any]:
+    """`checkpoint` when its metadata is usable; one CheckpointError naming the damaged field otherwise."""
+    version = checkpoint.get("format_version")
+    if _is_int(version) and version > FORMAT_VERSION:
+        raise CheckpointError(f"{path} was written by a newer torchstart (format {version})",
                               "upgrade torchstart: pip install -U torchstart")
+    problem = metadata_problem(checkpoint)
+    if problem is not None:
+        raise CheckpointError(f"{path} is a damaged torchstart checkpoint: {problem}", DAMAGED_FIX)
     return checkpoint
+
+
+def training_config(checkpoint: dict[str, Any], path: Path | str) -> TrainConfig:
+    """The TrainConfig a training checkpoint (last.pt) stores; CheckpointError when it holds no usable one."""
+    config = stored_config(checkpoint)  # checked by load_checkpoint
+    if config is None or not isinstance(checkpoint.get("history"), dict) or "epoch" not in checkpoint:
+        raise CheckpointError(f"{path} holds no training state to resume from",
+                              "resume only runs written by this torchstart version; start a new run")
+    return config
 
 
 def model_from_checkpoint(checkpoint: dict[str, Any], path: Path | str = "checkpoint") -> nn.Module:

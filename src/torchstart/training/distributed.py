@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 import torch
@@ -77,8 +78,30 @@ def start(ranks: Ranks, device: torch.device) -> torch.device:
         device = torch.device("cuda", ranks.local_rank)
         torch.cuda.set_device(device)
     if not dist.is_initialized():
-        dist.init_process_group(BACKENDS[device.type], rank=ranks.rank, world_size=ranks.world_size)
+        dist.init_process_group(BACKENDS[device.type], rank=ranks.rank, world_size=ranks.world_size,
+                                store=attempt_store(ranks))
     return device
+
+
+def attempt_store(ranks: Ranks, env: Mapping[str, str] = os.environ) -> dist.Store | None:
+    """Under torchrun's shared store, a key space of this restart attempt's own; None: let torch make one.
+
+    torchrun's c10d rendezvous serves one TCPStore for the whole job and restarted workers use it again.
+    The failed attempt's process-group keys are still in it, so a restarted worker would read a dead
+    worker's address and fail to connect (pytorch/pytorch#135712). Each attempt gets its own prefix.
+    """
+    if env.get("TORCHELASTIC_USE_AGENT_STORE") != "True":
+        return None
+    store = dist.TCPStore(env["MASTER_ADDR"], int(env["MASTER_PORT"]), ranks.world_size, is_master=False,
+                          timeout=timedelta(minutes=10))
+    return dist.PrefixStore(f"torchstart/attempt-{env.get('TORCHELASTIC_RESTART_COUNT', '0')}/", store)
+
+
+def peer_lost(err: BaseException, ranks: Ranks) -> bool:
+    """The error another process of the job stopping causes in this one (its connection closed mid-step)."""
+    text = str(err)
+    return ranks.world_size > 1 and isinstance(err, RuntimeError) and (
+        isinstance(err, getattr(dist, "DistError", ())) or "by peer" in text or "Connection closed" in text)
 
 
 def wrap(model: nn.Module, ranks: Ranks, device: torch.device) -> nn.Module:

@@ -11,6 +11,7 @@ Under torchrun every process calls `train`; rank 0 alone writes and reports (see
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from typing import Any
 import torch
 
 from ..config import TrainConfig, to_dict
-from ..data import ImageData, find_data
+from ..data import ImageData, TensorLoader, find_data
 from ..device import DeviceInfo, configure_backends, describe_device, pick_device, precision_name, seed_everything
-from ..errors import TrainingDiverged, TrainingInterrupted
+from ..errors import PeerLost, TrainingDiverged, TrainingInterrupted
+from ..files import set_aside
 from ..models import count_parameters
 from . import distributed
 from .build import Normalization, build_state, input_side, make_loaders, normalization
@@ -30,7 +32,7 @@ from .checkpoint import make_checkpoint
 from .distributed import Ranks, per_rank_batch, ranks_from_env
 from .engine import EpochRecord, EvalResult, History, TrainState, fit
 from .resume import ResumePoint, check_same_data, restore, training_state
-from .rundir import RunDir, default_run_dir, run_header
+from .rundir import RunDir, default_run_dir, existing_run, refuse_existing, run_header
 from .tracking import NullTracker, TensorBoardTracker
 from .transfer import StartingPoint, starting_point
 
@@ -49,14 +51,16 @@ class TrainResult:
     is_main: bool = True  # False on torchrun ranks other than 0, which neither write nor print
 
 
-def train(config: TrainConfig, *, resume: ResumePoint | None = None, report: Report = lambda line: None,
-          on_epoch: Callable[[EpochRecord], None] | None = None) -> TrainResult:
+def train(config: TrainConfig, *, resume: ResumePoint | None = None, overwrite: bool = False,
+          report: Report = lambda line: None, on_epoch: Callable[[EpochRecord], None] | None = None) -> TrainResult:
     """Run the training job `config` describes; `report` receives the setup lines to show a learner.
 
-    resume: continue the run `resume.resume_point` found (its config is `config`). Under torchrun
-    this is called by every process (see distributed.py). Raises TrainingInterrupted on Ctrl-C and
-    TrainingDiverged on a NaN/inf loss, both after marking metrics.json; last.pt then still holds
-    the last finished epoch.
+    resume: continue the run `resume.resume_point` found (its config is `config`). A new run never
+    writes over one in `config.out` that has a checkpoint: ConfigError, unless `overwrite`, which first
+    renames the old run aside. Under torchrun this is called by every process (see distributed.py).
+    Raises TrainingInterrupted on Ctrl-C (or SIGTERM, when the caller turns it into an interrupt) and
+    TrainingDiverged on a NaN/inf loss, both after marking metrics.json; last.pt then still holds the
+    last finished epoch.
     """
     config.validate()
     ranks = ranks_from_env()
@@ -66,12 +70,26 @@ def train(config: TrainConfig, *, resume: ResumePoint | None = None, report: Rep
     try:
         if not ranks.is_main:
             report, on_epoch = (lambda line: None), None
-        return _train(config, ranks, device, resume, report, on_epoch)
+        run = _claim_run_dir(config, ranks, resume, overwrite, report)
+        return _train(config, run, ranks, device, resume, report, on_epoch)
     finally:
         distributed.stop()
 
 
-def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: ResumePoint | None,
+def _claim_run_dir(config: TrainConfig, ranks: Ranks, resume: ResumePoint | None, overwrite: bool,
+                   report: Report) -> RunDir:
+    """The run directory, once it is sure no finished run in it is lost (rank 0 looks; every rank agrees)."""
+    path = distributed.share(config.out or default_run_dir(), ranks)
+    if resume is None:
+        found = distributed.share(existing_run(path) if ranks.is_main else None, ranks)
+        if found is not None and not overwrite:
+            raise refuse_existing(path, found)
+        if found is not None and ranks.is_main:
+            report(f"kept the old run aside as {set_aside(path)} (--overwrite)")
+    return RunDir(path, writes=ranks.is_main)
+
+
+def _train(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device, resume: ResumePoint | None,
            report: Report, on_epoch: Callable[[EpochRecord], None] | None) -> TrainResult:
     configure_backends(device)
     # 1. data: what --data-dir holds (or the search), and how its pixels are standardised
@@ -79,7 +97,7 @@ def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: Resu
                      val_fraction=config.data.val_fraction, seed=config.seed)
     if resume is not None:
         check_same_data(resume, data)
-    run = RunDir(distributed.share(config.out or default_run_dir(), ranks), writes=ranks.is_main).prepare()
+    run.prepare()
     report(data.describe())
     norm = normalization(config, data)
     # 2. loaders: uint8 images on the device, batches built there
@@ -101,27 +119,43 @@ def _train(config: TrainConfig, ranks: Ranks, device: torch.device, resume: Resu
             on_epoch(record)
 
     # 4. fit: the one loop, with TensorBoard; a stop keeps every finished epoch
-    # purge_step: TensorBoard hides the per-step points a killed run logged after its last checkpoint (steps >
-    # history.step); an epoch's points logged just before a kill come again, with the same values.
-    tracker = TensorBoardTracker(run.tb, purge_step=history.step + 1 if resume else None) \
-        if ranks.is_main else NullTracker()
-    try:
-        history = fit(state, train_loader, test_loader, device, epochs=config.epochs, num_classes=len(data.classes),
-                      history=history, tracker=tracker, world_size=ranks.world_size,
-                      progress=not config.quiet and ranks.is_main and sys.stderr.isatty(), on_epoch_end=on_epoch_end)
-    except KeyboardInterrupt:
-        run.write_metrics(status="interrupted")
-        raise TrainingInterrupted(run.path, run.epochs_saved) from None
-    except TrainingDiverged as err:
-        run.write_metrics(status="diverged", error=str(err))
-        raise TrainingDiverged(err.cause, diverged_fix(config, run.last, run.epochs_saved)) from None
-    finally:
-        tracker.close()
+    history = _fit(config, run, ranks, device, state, (train_loader, test_loader), history, resume is not None,
+                   len(data.classes), on_epoch_end)
     # 5. finish: status, plots, and the files an image folder left out
     run.finish(data.classes)
     for line in data.skipped:  # bad image files, reported once, after the work is done
         report(line)
     return TrainResult(run.path, history, data.describe(), info, run.best, run.last, ranks.is_main)
+
+
+def _fit(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device, state: TrainState,
+         loaders: tuple[TensorLoader, TensorLoader], history: History, resumed: bool, num_classes: int,
+         on_epoch_end: Callable[[EpochRecord, EvalResult, History], None]) -> History:
+    """engine.fit with TensorBoard; however it stops, metrics.json says how and last.pt keeps every finished epoch."""
+    # purge_step: TensorBoard hides the per-step points a killed run logged after its last checkpoint (steps >
+    # history.step); an epoch's points logged just before a kill come again, with the same values.
+    tracker = TensorBoardTracker(run.tb, purge_step=history.step + 1 if resumed else None) \
+        if ranks.is_main else NullTracker()
+    try:
+        return fit(state, *loaders, device, epochs=config.epochs, num_classes=num_classes, history=history,
+                   tracker=tracker, world_size=ranks.world_size, on_epoch_end=on_epoch_end,
+                   progress=not config.quiet and ranks.is_main and sys.stderr.isatty())
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM turned into an interrupt by the CLI
+        run.write_metrics(status="interrupted")
+        raise TrainingInterrupted(run.path, run.epochs_saved, getattr(stop, "signum", signal.SIGINT)) from None
+    except TrainingDiverged as err:
+        run.write_metrics(status="diverged", error=str(err))
+        raise TrainingDiverged(err.cause, diverged_fix(config, run.last, run.epochs_saved)) from None
+    except RuntimeError as err:
+        if not distributed.peer_lost(err, ranks):
+            raise
+        run.write_metrics(status="interrupted")
+        raise PeerLost(f"another torchrun process of this job stopped ({str(err).splitlines()[0][:100]}); "
+                       f"epoch {run.epochs_saved} is saved in {run.last}",
+                       "torchrun --max-restarts=N restarts the group, which continues from last.pt by itself; or run "
+                       f"the same torchrun command with --resume {run.path}") from None
+    finally:
+        tracker.close()
 
 
 def metrics_header(config: TrainConfig, data: ImageData, info: DeviceInfo, state: TrainState,

@@ -16,18 +16,20 @@ from where the longer schedule would be at this step.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ..config import RESUMABLE_FIELDS, TrainConfig, config_value, from_dict, with_overrides
+from ..config import RESUMABLE_FIELDS, TRAIN_FLAGS, TrainConfig, config_value, with_overrides
 from ..data import ImageData
 from ..errors import CheckpointError, ConfigError
-from .checkpoint import load_checkpoint, unwrap
+from ..files import check_input, kind_of
+from .checkpoint import DAMAGED_FIX, load_checkpoint, training_config, unwrap
 from .engine import EpochRecord, History, TrainState
-from .rundir import last_checkpoint_path
+from .rundir import default_run_dir, last_checkpoint_path
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,14 @@ def resume_point(run_dir: Path, **flags: Any) -> ResumePoint:
     config.RESUMABLE_FIELDS may differ from the run's own values.
     Raises ConfigError for a flag that contradicts the run, and when nothing is left to train.
     """
-    run_dir = Path(run_dir)
+    run_dir = check_input(Path(run_dir), expect="dir", what="--resume", error=ConfigError,
+                          fix="pass a run directory, e.g. runs/<date-time>")
     path = last_checkpoint_path(run_dir)
-    if not path.is_file():
-        raise ConfigError(f"{run_dir} has no checkpoints/last.pt to resume from (not a run directory, "
-                          "or no epoch finished)", "start a new run: torchstart train --out DIR")
+    if kind_of(path, "--resume", ConfigError) != "file":
+        raise ConfigError(f"{run_dir} has no checkpoints/last.pt to resume from", missing_last_fix(run_dir))
     checkpoint = load_checkpoint(path)
-    if "history" not in checkpoint or "config" not in checkpoint:
-        raise CheckpointError(f"{path} holds no training state to resume from",
-                              "resume only runs written by this torchstart version; start a new run")
-    stored = from_dict(checkpoint["config"])
+    stored = training_config(checkpoint, path)
+    saved_history(checkpoint)  # refuse a damaged history now, before any data is read
     given = {k: v for k, v in flags.items() if v is not None}
     out = given.pop("out", None)
     if out is not None and Path(out).resolve() != run_dir.resolve():
@@ -77,6 +77,30 @@ def resume_point(run_dir: Path, **flags: Any) -> ResumePoint:
         raise ConfigError(f"{run_dir} has already trained {point.epochs_done} of {point.config.epochs} epochs",
                           f"train longer with: torchstart train --resume {run_dir} --epochs {point.epochs_done + 5}")
     return point
+
+
+def restarted_run(config: TrainConfig) -> ResumePoint | None:
+    """Under `torchrun --max-restarts=N`: the run a restarted worker group continues; None on a first start.
+
+    torchrun counts restarts in TORCHELASTIC_RESTART_COUNT and starts the same command again. When that
+    command's run directory already has a last.pt, the workers continue from it by themselves (torchrun's
+    convention for fault tolerance), with the same checks as --resume.
+    """
+    if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0) == 0:
+        return None
+    run_dir = config.out or default_run_dir()
+    if kind_of(last_checkpoint_path(run_dir), "--out", ConfigError) != "file":
+        return None  # stopped before its first epoch finished: start it again
+    return resume_point(run_dir, **{f.field: config_value(config, f.field) for f in TRAIN_FLAGS if f.field != "out"})
+
+
+def missing_last_fix(run_dir: Path) -> str:
+    """What to do when a run has no last.pt: best.pt holds the same full training state, when it is there."""
+    best = Path(run_dir) / "checkpoints" / "best.pt"
+    if kind_of(best, "--resume", ConfigError) == "file":
+        return (f"{best} holds the full training state of the best epoch: copy it to last.pt to continue from "
+                f"there (cp {best} {last_checkpoint_path(run_dir)}), or start a new run")
+    return "no epoch of it finished (or it is not a run directory): start a new run, torchstart train --out DIR"
 
 
 def training_state(state: TrainState, history: History) -> dict[str, Any]:
@@ -102,19 +126,34 @@ def restore(state: TrainState, checkpoint: dict[str, Any]) -> History:
     Call it after everything that draws random numbers at start-up (model initialisation), so the
     generators continue from where the interrupted run left them.
     """
-    unwrap(state.model).load_state_dict(checkpoint["model_state"])
-    state.optimizer.load_state_dict(checkpoint["optimizer_state"])
-    if state.scheduler is not None and checkpoint.get("scheduler_state") is not None:
-        state.scheduler.load_state_dict(checkpoint["scheduler_state"])
-    if state.scaler is not None and checkpoint.get("scaler_state") is not None:
-        state.scaler.load_state_dict(checkpoint["scaler_state"])
-    torch.set_rng_state(checkpoint["rng_state"])
+    history = saved_history(checkpoint)  # first: a damaged history changes nothing
+    try:
+        unwrap(state.model).load_state_dict(checkpoint["model_state"])
+        state.optimizer.load_state_dict(checkpoint["optimizer_state"])
+        if state.scheduler is not None and checkpoint.get("scheduler_state") is not None:
+            state.scheduler.load_state_dict(checkpoint["scheduler_state"])
+        if state.scaler is not None and checkpoint.get("scaler_state") is not None:
+            state.scaler.load_state_dict(checkpoint["scaler_state"])
+        torch.set_rng_state(checkpoint["rng_state"])
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as err:  # another shape
+        raise CheckpointError(f"last.pt holds damaged training state ({type(err).__name__}: "
+                              f"{str(err).splitlines()[0][:120] if str(err) else 'missing'})", DAMAGED_FIX) from None
     if torch.cuda.is_available():
         for index, rng in enumerate(checkpoint.get("cuda_rng_states", [])[: torch.cuda.device_count()]):
             torch.cuda.set_rng_state(rng, index)
-    saved = checkpoint["history"]
-    return History(epochs=[EpochRecord(**e) for e in saved["epochs"]], best_test_accuracy=saved["best_test_accuracy"],
-                   best_epoch=saved["best_epoch"], step=saved["step"])
+    return history
+
+
+def saved_history(checkpoint: dict[str, Any]) -> History:
+    """The History a training checkpoint stores; CheckpointError when it is damaged."""
+    try:
+        saved = checkpoint["history"]
+        return History(epochs=[EpochRecord(**e) for e in saved["epochs"]],
+                       best_test_accuracy=float(saved["best_test_accuracy"]), best_epoch=int(saved["best_epoch"]),
+                       step=int(saved["step"]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"last.pt holds a damaged training history ({type(err).__name__}: {err})",
+                              DAMAGED_FIX) from None
 
 
 def check_same_data(point: ResumePoint, data: ImageData) -> None:

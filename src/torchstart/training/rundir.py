@@ -14,6 +14,7 @@ finished, interrupted, diverged. Under torchrun only rank 0 writes (`writes=Fals
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,8 @@ import torch
 from .._version import __version__
 from ..config import TrainConfig, to_dict
 from ..data import ImageData
-from ..files import atomic_write, read_json, stale_temp_files, writable_dir, write_json
+from ..errors import ConfigError
+from ..files import atomic_write, kind_of, read_json, stale_temp_files, writable_dir, write_json
 from .checkpoint import load_checkpoint, save_checkpoint
 from .engine import History
 from .tracking import plot_confusion, plot_curves
@@ -36,7 +38,13 @@ WRITTEN_ATOMICALLY = (METRICS, "checkpoints/last.pt", "checkpoints/best.pt")
 
 
 def default_run_dir(root: Path = Path("runs")) -> Path:
-    """runs/<YYYYmmdd-HHMMSS>, with a suffix if two runs start in the same second."""
+    """runs/<YYYYmmdd-HHMMSS>, with a suffix if two runs start in the same second.
+
+    Under torchrun (TORCHELASTIC_RUN_ID set) it is runs/torchrun-<run id> instead: the same for every
+    restart of the job, so workers torchrun restarts find the run they continue (see resume.restarted_run).
+    """
+    if os.environ.get("TORCHELASTIC_RUN_ID"):
+        return root / f"torchrun-{os.environ['TORCHELASTIC_RUN_ID']}"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     candidate, n = root / stamp, 1
     while candidate.exists():
@@ -47,6 +55,26 @@ def default_run_dir(root: Path = Path("runs")) -> Path:
 
 def last_checkpoint_path(run_dir: Path) -> Path:
     return Path(run_dir) / "checkpoints" / "last.pt"
+
+
+def existing_run(path: Path) -> str | None:
+    """What finished work `path` holds — "3 of 10 epochs, finished" — or None when it holds no checkpoint.
+
+    A folder with only a metrics.json (a run stopped before its first epoch) holds nothing to lose.
+    """
+    if not any(kind_of(path / "checkpoints" / name, "--out", ConfigError) == "file" for name in ("last.pt", "best.pt")):
+        return None
+    try:
+        metrics = read_json(path / METRICS)
+        return f"{len(metrics['epochs'])} of {metrics['config']['epochs']} epochs, {metrics['status']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "checkpoints"
+
+
+def refuse_existing(path: Path, found: str) -> ConfigError:
+    return ConfigError(f"--out {path} already holds a training run ({found})",
+                       f"continue it with --resume {path}, choose a new --out (or leave --out out), or add "
+                       f"--overwrite to start again there (the old run is kept as {path.name}.old-<time>)")
 
 
 def prepare_run_dir(path: Path) -> Path:
@@ -124,8 +152,12 @@ class RunDir:
         try:
             metrics = read_json(self.path / METRICS)
         except (OSError, ValueError):
-            metrics = fresh
-        metrics.setdefault("resumes", []).append({
+            metrics = None
+        if not isinstance(metrics, dict):  # unreadable, or JSON of another shape: start the header again
+            metrics = dict(fresh)
+        if not isinstance(metrics.get("resumes"), list):
+            metrics["resumes"] = []
+        metrics["resumes"].append({
             "time": datetime.now().isoformat(timespec="seconds"), "after_epoch": epochs_done,
             "command": fresh["command"], "processes": fresh["processes"]})
         metrics.pop("error", None)

@@ -21,7 +21,7 @@ from torch import nn
 from ..config import TrainConfig
 from ..errors import CheckpointError, ConfigError
 from ..models import build_model, freeze_backbone, model_spec
-from .checkpoint import FORMAT, load_checkpoint, safe_torch_load
+from .checkpoint import FORMAT, check_metadata, load_checkpoint, safe_torch_load
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class StartingPoint:
 def _state_dict_of(obj: Any, path: Path, model_name: str) -> dict[str, torch.Tensor]:
     """The tensors in a loaded file: a torchstart checkpoint's model_state, or a plain state_dict."""
     if isinstance(obj, dict) and obj.get("format") == FORMAT:
+        check_metadata(obj, path)
         if obj["model_name"] != model_name:
             raise ConfigError(f"{path} holds a {obj['model_name']!r} model, not {model_name!r}",
                               f"add --model {obj['model_name']}, or pass weights for {model_name}")
