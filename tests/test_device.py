@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -54,6 +58,7 @@ def test_seed_everything_repeats_draws():
 
 def test_precision_resolution(monkeypatch):
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(dev, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))  # AVX-512, but no native bf16
     assert dev.resolve_precision("auto", cpu) is None
     assert dev.resolve_precision("fp32", cuda) is None
     assert dev.resolve_precision("bf16", cpu) is torch.bfloat16
@@ -72,3 +77,55 @@ def test_precision_names():
 def test_describe_cpu():
     info = dev.describe_device(torch.device("cpu"))
     assert info.device == "cpu" and "CPU" in info.name and info.torch_version == torch.__version__
+
+
+@pytest.mark.parametrize("flags,native,reason", [
+    ({"avx2", "fma"}, False, "no native bf16"),
+    ({"avx512f", "avx512bw", "avx512_vnni"}, False, "no native bf16"),
+    ({"avx512f", "avx512bw", "avx512_bf16"}, True, "has AVX512_BF16"),
+    ({"avx512f", "amx_bf16", "amx_tile", "avx512_bf16"}, True, "has AMX_BF16 and AVX512_BF16"),
+])
+def test_cpu_auto_precision_is_bf16_only_where_the_cpu_multiplies_bf16(monkeypatch, flags, native, reason):
+    monkeypatch.setattr(dev, "cpu_flags", lambda: frozenset(flags))
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    assert dev.cpu_bf16()[0] is native and reason in dev.cpu_bf16()[1]
+    assert dev.resolve_precision("auto", torch.device("cpu")) is (torch.bfloat16 if native else None)
+    expected = f"{'bf16' if native else 'fp32'} (auto: {dev.cpu_bf16()[1]})"
+    assert dev.precision_line("auto", torch.device("cpu")) == expected
+    assert dev.precision_line("fp32", torch.device("cpu")) == "fp32"  # asked for: no reason needed
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
+    assert dev.resolve_precision("auto", torch.device("cpu")) is None  # a torch without oneDNN bf16 kernels
+
+
+def test_cpu_flags_are_read_from_this_machine():
+    flags = dev.cpu_flags()
+    if not Path("/proc/cpuinfo").exists():
+        assert flags == frozenset()
+    else:
+        assert flags and all(" " not in flag for flag in flags)
+        assert dev.cpu_bf16()[0] == (bool({"avx512_bf16", "amx_bf16"} & flags)
+                                     and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def test_freed_activation_memory_stays_in_the_process():
+    """Page faults of training steps before and after keep_freed_memory(), in a fresh process (the setting sticks)."""
+    probe = """
+import resource, torch
+from torchstart.device import keep_freed_memory
+from torchstart.models import Tudui
+torch.manual_seed(0)
+model, x = Tudui(), torch.randn(128, 3, 32, 32)
+def faults_per_step(steps=6):
+    model(x).sum().backward()  # warm-up
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(steps):
+        model(x).sum().backward()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
+untuned = faults_per_step()
+print(keep_freed_memory(), untuned, faults_per_step())
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    took, untuned, tuned = done.stdout.split()
+    if took == "False":
+        pytest.skip("not glibc: the allocator keeps its own policy")
+    assert float(tuned) < float(untuned) / 5, (untuned, tuned)  # measured here: about 10,000 vs under 100

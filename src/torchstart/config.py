@@ -167,7 +167,8 @@ SEED_RECIPE = TrainConfig()
 # - label smoothing 0.1 and weight decay 5e-4 (weights only): standard CIFAR regularisers.
 # - inputs standardised with the data's mean and std, random translation by up to 2 px + horizontal
 #   flip made in the batch gather: more varied images at almost no cost.
-# - precision auto: bf16 autocast on GPUs that have it (see device.resolve_precision).
+# - precision auto: bf16 autocast on GPUs and on CPUs that multiply bf16 natively (AVX512-BF16, AMX): a
+#   CPU step 1.5× faster at the same accuracy (see device.resolve_precision and docs/en/recipes.md).
 FAST_RECIPE = TrainConfig(
     recipe="fast",
     precision="auto",

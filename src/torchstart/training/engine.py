@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..device import autocast
+from ..device import autocast, keep_freed_memory
 from ..errors import TrainingDiverged
 from .tracking import NullTracker, Tracker
 
@@ -90,6 +90,7 @@ def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *
                     start_step: int = 0, tracker: Tracker | None = None,
                     progress: bool = False) -> tuple[float, int, int]:
     """One pass over `loader`. Returns (mean loss per image, images seen, steps taken)."""
+    keep_freed_memory()  # the same activation buffers every step: keep them mapped (see device.keep_freed_memory)
     model, optimizer = state.model, state.optimizer
     tracker = tracker or NullTracker()
     model.train()

@@ -22,7 +22,15 @@ import torch
 
 from ..config import TrainConfig, to_dict
 from ..data import ImageData, TensorLoader, find_data
-from ..device import DeviceInfo, configure_backends, describe_device, pick_device, precision_name, seed_everything
+from ..device import (
+    DeviceInfo,
+    configure_backends,
+    describe_device,
+    pick_device,
+    precision_line,
+    precision_name,
+    seed_everything,
+)
 from ..errors import PeerLost, TrainingDiverged, TrainingInterrupted
 from ..files import set_aside
 from ..models import count_parameters
@@ -186,7 +194,8 @@ def setup_lines(config: TrainConfig, info: DeviceInfo, state: TrainState, steps:
     """What a run says about itself before the first step: device, schedule, model, starting weights."""
     batch = f"{config.batch_size}" if world_size == 1 else \
         f"{config.batch_size} ({world_size} processes × {config.batch_size // world_size})"
-    lines = [f"device: {info.device} ({info.name}), precision {precision_name(state.amp_dtype)}; "
+    precision = precision_line(config.precision, torch.device(info.device))
+    lines = [f"device: {info.device} ({info.name}), precision {precision}; "
              f"recipe {config.recipe}: {config.epochs} epochs × {steps} steps of {batch}, "
              f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
              f"({count_parameters(state.model):,} parameters)"]
