@@ -11,7 +11,10 @@ What it runs (each training run in its own process, so peak memory is measured p
    schedule — how soon torchstart passes the course's final accuracy;
 4. optionally a longer `torchstart train --epochs --long-epochs` run;
 5. in this process: the data-path overhead, i.e. the same model stepping over batches made by the
-   torchstart loader vs over the same batches already in memory (compute only).
+   torchstart loader vs over the same batches already in memory (compute only);
+6. in this process: the FLOPs of one training step (torch's FlopCounterMode, forward + backward), the
+   GFLOP/s the compute-only steps achieve, and a matmul probe of the machine's peak in the precision
+   the recipe uses here — with the CPU's capability line, since figures only compare on the same CPU.
 
 Times are *training* seconds (evaluation passes excluded, for both pipelines alike). The course's
 10-epoch accuracy on this data (--target, 52.2 % measured with 10 full epochs) is the bar for "time to
@@ -43,6 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from torchstart.config import recipe  # noqa: E402
 from torchstart.data import find_cifar10  # noqa: E402
+from torchstart.device import cpu_bf16, precision_name, resolve_precision  # noqa: E402
 from torchstart.training.build import build_state, make_loaders, normalization  # noqa: E402
 from torchstart.training.engine import TrainState, train_one_epoch  # noqa: E402
 
@@ -112,6 +116,15 @@ def course_run(root: Path, budget: float, epochs: int, device: str, log: Path) -
             "images_per_s": sum(e["train_images"] for e in epochs_out) / seconds}
 
 
+def first_vs_later(epochs: list[dict]) -> str:
+    """'7.1 s vs 6.9 s (+3 %)': training seconds of epoch 1 against the median of the others."""
+    seconds = [e["train_images"] / e["train_images_per_s"] for e in epochs]
+    if len(seconds) < 2:
+        return "—"
+    later = statistics.median(seconds[1:])
+    return f"{seconds[0]:.1f} s vs {later:.1f} s ({100 * (seconds[0] / later - 1):+.0f} %)"
+
+
 def time_to(epochs: list[dict], target: float) -> float | None:
     """Cumulative training seconds at the end of the first epoch reaching `target` accuracy."""
     return next((e["cumulative_train_seconds"] for e in epochs if e["test_accuracy"] >= target), None)
@@ -120,6 +133,41 @@ def time_to(epochs: list[dict], target: float) -> float | None:
 def best_within(epochs: list[dict], budget: float) -> float | None:
     scores = [e["test_accuracy"] for e in epochs if e["cumulative_train_seconds"] <= budget * 1.1]
     return max(scores) if scores else None
+
+
+def cpu_line() -> str:
+    """Model name, torch's CPU capability and the bf16 verdict: what a CPU figure holds for."""
+    name = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                "unknown CPU") if Path("/proc/cpuinfo").exists() else "unknown CPU"
+    return (f"{name}, {os.cpu_count()} cores, torch CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+            f"bf16: {cpu_bf16()[1]}")
+
+
+def step_flops(config, device: torch.device, batch: int = 128) -> float:
+    """FLOPs of one training step (forward + backward) per image, counted by torch itself."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    state = build_state(config, 10, device, total_steps=10)
+    x = torch.randn(batch, 3, 32, 32, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    with FlopCounterMode(display=False) as counter:
+        state.loss_fn(state.model(x), y).backward()
+    return counter.get_total_flops() / batch
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype | None, n: int = 2048, rounds: int = 5) -> float:
+    """GFLOP/s of the best of `rounds` (n × n) @ (n × n) products in `dtype` (None = float32): the machine's ceiling."""
+    a = torch.randn(n, n, device=device, dtype=dtype or torch.float32)
+    b = torch.randn(n, n, device=device, dtype=dtype or torch.float32)
+    a @ b  # warm-up: thread pool, kernel choice
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
 
 
 def data_path_overhead(data, device: torch.device, steps: int = 60, rounds: int = 3) -> dict:
@@ -176,9 +224,20 @@ def main() -> None:
     print(data.describe(), flush=True)
     write_torchvision_layout(data, work / "torchvision")
 
+    print(f"cpu: {cpu_line()}", flush=True)
     overhead = data_path_overhead(data, device)
     print(f"data path: {overhead['loader_s']:.3f} s with the loader vs {overhead['compute_only_s']:.3f} s compute "
           f"only → overhead {100 * overhead['overhead']:+.1f} %", flush=True)
+    config = recipe("fast", device.type)
+    amp = resolve_precision(config.precision, device)
+    flops = step_flops(config, device)
+    achieved = flops * overhead["compute_images_per_s"] / 1e9
+    peak = matmul_peak(device, amp)
+    compute = {"precision": precision_name(amp), "mflop_per_image": flops / 1e6, "achieved_gflops": achieved,
+               "matmul_peak_gflops": peak, "fraction_of_peak": achieved / peak, "cpu": cpu_line()}
+    print(f"compute: {flops / 1e6:.0f} MFLOP per training image; {achieved:.0f} GFLOP/s achieved in "
+          f"{compute['precision']} = {100 * compute['fraction_of_peak']:.0f} % of a {peak:.0f} GFLOP/s matmul",
+          flush=True)
     epochs = args.epochs or max(1, int(args.budget_s * overhead["compute_images_per_s"] / len(data.train)))
     ours = torchstart_run(args.data_dir, work / "torchstart_budget", epochs, args.device, extra)
     print(f"torchstart, {epochs} epoch(s): {[round(100 * e['test_accuracy'], 2) for e in ours['epochs']]}", flush=True)
@@ -225,6 +284,7 @@ def main() -> None:
         "torchstart_long": ({"epochs": args.long_epochs, "accuracy": [e["test_accuracy"] for e in long["epochs"]],
                              "train_seconds": long["epochs"][-1]["cumulative_train_seconds"]} if long else None),
         "data_path_overhead": overhead,
+        "compute": compute,
         "peak_rss_mb": {"course": course["peak_rss_mb"],
                         "torchstart": max(r["peak_rss_mb"] for r in (ours, sprint, long) if r)},
     }
@@ -251,6 +311,9 @@ def main() -> None:
         print(f"| torchstart after {args.long_epochs} epochs ({t['torchstart_long']['train_seconds']:.0f} s) | | "
               f"{100 * long['epochs'][-1]['test_accuracy']:.1f} % | |")
     print(f"| data-path overhead vs compute-only | | {100 * overhead['overhead']:+.1f} % | |")
+    print(f"| training step, {compute['precision']}: achieved / matmul peak | | {achieved:.0f} / {peak:.0f} GFLOP/s "
+          f"({100 * compute['fraction_of_peak']:.0f} %) | |")
+    print(f"| first epoch vs median of the later ones (budget run) | | {first_vs_later(ours['epochs'])} | |")
     print(f"| peak RSS | {t['peak_rss_mb']['course']:,.0f} MB | {t['peak_rss_mb']['torchstart']:,.0f} MB | |")
     print("RESULT " + json.dumps(result))
 
