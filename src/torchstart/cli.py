@@ -150,11 +150,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .training.job import train
     from .training.resume import restarted_run, resume_point
 
-    if args.resume is not None:
-        point = resume_point(args.resume, **train_flags(args))
-    else:
-        point = restarted_run(train_config(args))  # torchrun restarted us: continue the run by ourselves
+    point = None if args.resume is None else resume_point(args.resume, **train_flags(args))
     config = train_config(args) if point is None else point.config
+    if point is None and (restart := restarted_run(config)) is not None:  # torchrun restarted us: continue by ourselves
+        point, config = restart, restart.config
     try:
         result = train(config, resume=point, overwrite=args.overwrite, report=lambda line: print(line, flush=True),
                        on_epoch=lambda record: _print_epoch(record, config.epochs))

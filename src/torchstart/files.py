@@ -85,7 +85,7 @@ def check_input(path: Path | str, *, expect: str, what: str, error: type[Torchst
     if kind == "dir":
         raise error(f"{what} {path} is a folder, not a file", fix)
     if expect == "dir":
-        raise error(f"{what} {path} is a file, not a folder", fix)
+        raise error(f"{what} {path} is {KIND_WORDS.get(kind, 'a file')}, not a folder", fix)
     raise error(f"{what} {path} is {KIND_WORDS[kind]}, not a regular file",
                 "pass a regular file (copy the data into one first)")
 
