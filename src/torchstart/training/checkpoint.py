@@ -121,6 +121,7 @@ def metadata_problem(checkpoint: dict[str, Any]) -> str | None:
     size = checkpoint.get("input_size")
     classes = checkpoint.get("classes")
     state = checkpoint.get("model_state")
+    config_problem = _config_problem(checkpoint["config"]) if "config" in checkpoint else None  # parsed once
     checks = [
         (_is_int(version) and version >= 1, f"format_version is {version!r}"),
         (checkpoint.get("model_name") in MODEL_NAMES, f"model_name is {checkpoint.get('model_name')!r}, not one of "
@@ -138,8 +139,7 @@ def metadata_problem(checkpoint: dict[str, Any]) -> str | None:
         (isinstance(state, dict) and state and all(isinstance(k, str) and isinstance(v, torch.Tensor)
                                                    for k, v in state.items()), "model_state is not a dict of tensors"),
         ("epoch" not in checkpoint or _is_int(checkpoint["epoch"]), f"epoch is {checkpoint.get('epoch')!r}"),
-        ("config" not in checkpoint or _config_problem(checkpoint["config"]) is None,
-         f"config is unreadable ({_config_problem(checkpoint.get('config'))})"),
+        (config_problem is None, f"config is unreadable ({config_problem})"),
     ]
     return next((problem for ok, problem in checks if not ok), None)
 
