@@ -17,7 +17,7 @@ PACKAGE = "torchstart"
 
 # (layer name, module prefixes in it), lowest first
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("_version", "errors")),
+    ("base", ("_version", "i18n", "errors")),
     ("files + config", ("files", "config")),
     ("device + models", ("device", "models")),
     ("data", ("data",)),

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import import_graph  # noqa: E402
 
 from torchstart.config import TRAIN_FLAGS, field_path  # noqa: E402
+from torchstart.i18n import in_language  # noqa: E402
 from torchstart.lessons.runner import docs_index  # noqa: E402
 
 LANGS = ("zh", "en")
@@ -32,7 +33,7 @@ def flag_table(lang: str) -> str:
         argument = "|".join(flag.choices) if flag.choices else flag.metavar
         usage = f"{flag.name} {argument}" if argument else flag.name
         part, name = field_path(flag.field)
-        help_text = flag.help_zh if lang == "zh" else flag.help
+        help_text = in_language(flag.help, lang)
         if flag.on_resume:
             help_text += "（`--resume` 时可以改）" if lang == "zh" else " (may change with `--resume`)"
         usage, help_text = usage.replace("|", "\\|"), help_text.replace("|", "\\|")

@@ -31,6 +31,16 @@ def isolated_data_env(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("TORCHSTART_DATA", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def english_unless_asked(monkeypatch):
+    """Tests read English whatever the machine's locale; a test that wants Chinese says so (--lang zh, using)."""
+    from torchstart import i18n
+
+    monkeypatch.setenv(i18n.ENV_VAR, "en")
+    yield
+    i18n.set_language(None)  # `main(["--lang", "zh", …])` in a test must not leak into the next one
+
+
 def fake_cifar(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """n random uint8 images (N, 32, 32, 3) and labels cycling through 0..9."""
     rng = np.random.default_rng(seed)

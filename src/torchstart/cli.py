@@ -22,7 +22,26 @@ from pathlib import Path
 from ._version import __version__
 from .config import DEFAULT_RECIPE, DEVICE_CHOICES, TRAIN_FLAGS, TrainConfig, recipe, with_overrides
 from .errors import EXIT_BUG, EXIT_USAGE, Stopped, TorchstartError, bug_report, one_line
+from .i18n import ENV_VAR, LANGUAGES, N_, _, ngettext, set_language, split_lang_flag
 from .lessons.runner import add_lesson_options
+
+# argparse's own words (usage, options, "the following arguments are required", …), in our catalog so that
+# `--help` and flag errors read in the learner's language; localize_argparse() hands argparse our translator.
+ARGPARSE_MESSAGES = (
+    N_("usage: "), N_("positional arguments"), N_("options"), N_("show this help message and exit"),
+    N_("the following arguments are required: %s"), N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"), N_("argument %(argument_name)s: %(message)s"),
+    N_("invalid %(type)s value: %(value)r"), N_("expected one argument"), N_("expected at least one argument"),
+    N_("expected at most one argument"), N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("not allowed with argument %s"), N_("one of the arguments %s is required"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+
+
+def localize_argparse() -> None:
+    """argparse looks its words up through module-level `_`/`ngettext` (gettext's default domain): use ours."""
+    argparse._ = _
+    argparse.ngettext = ngettext
 
 
 def _add_device(parser: argparse.ArgumentParser, default: str | None = "auto") -> None:
@@ -34,12 +53,17 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a flag the learner got wrong is one line and exit 2, like every other learner error."""
 
     def error(self, message: str):
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} — fix: see `{self.prog} --help`\n")
+        self.exit(EXIT_USAGE, _("{prog}: error: {message} — fix: see `{prog} --help`").format(
+            prog=self.prog, message=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="torchstart", description="The PyTorch quick-start course, runnable.")
-    parser.add_argument("--version", action="version", version=f"torchstart {__version__}")
+    parser.add_argument("--version", action="version", version=f"torchstart {__version__}",
+                        help=_("show the version and exit"))
+    parser.add_argument("--lang", choices=LANGUAGES,
+                        help=_("language of what torchstart prints, anywhere on the command line "
+                               "(default: TORCHSTART_LANG, then the locale)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -88,10 +112,10 @@ def add_train_flags(parser: argparse.ArgumentParser) -> None:
     """One argparse option per row of config.TRAIN_FLAGS; every default is None (= the recipe's value)."""
     for flag in TRAIN_FLAGS:
         if flag.type is None:
-            parser.add_argument(flag.name, dest=flag.field, action="store_true", default=None, help=flag.help)
+            parser.add_argument(flag.name, dest=flag.field, action="store_true", default=None, help=_(flag.help))
         else:
             parser.add_argument(flag.name, dest=flag.field, type=flag.type, metavar=flag.metavar,
-                                choices=flag.choices, help=flag.help)
+                                choices=flag.choices, help=_(flag.help))
 
 
 def _add_tool_commands(sub) -> None:
@@ -280,6 +304,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a file name with bytes that are not UTF-8 prints as \xNN, not a crash
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    try:
+        lang, argv = split_lang_flag(sys.argv[1:] if argv is None else list(argv))
+    except ValueError as err:
+        print(one_line(f"torchstart: error: {err}"), file=sys.stderr)
+        return EXIT_USAGE
+    if lang is not None:  # lessons and checks run in child processes read it too
+        set_language(lang)
+        os.environ[ENV_VAR] = lang
+    localize_argparse()
     args = build_parser().parse_args(argv)
     # SIGTERM (schedulers, `docker stop`, torchrun stopping its workers) stops like Ctrl-C: the last
     # finished epoch stays saved and the resume command is printed.

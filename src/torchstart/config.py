@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import N_
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "onecycle")
@@ -207,50 +208,40 @@ class Flag:
     field: str  # flat config field name (see field_path)
     type: type | None  # int, float, str, Path; None = a switch (store_true)
     metavar: str | None
-    help: str
-    help_zh: str
+    help: str  # English, marked with N_() for the catalog; shown with _(flag.help)
     choices: tuple[str, ...] | None = None
     on_resume: bool = False  # may differ from the run's own value with --resume
 
 
 TRAIN_FLAGS: tuple[Flag, ...] = (
-    Flag("--recipe", "recipe", str, None, "fast = tuned training of the same model (default); seed = the course "
-         "as written", "fast = 同一个模型的调优训练（默认）；seed = 课程原样", choices=tuple(sorted(RECIPES))),
-    Flag("--epochs", "epochs", int, "N", "passes over the training set", "训练集要过几遍", on_resume=True),
-    Flag("--batch-size", "batch_size", int, "N", "images per optimiser step (torchrun: all processes together)",
-         "每一步优化用多少张图（torchrun 下是所有进程合计）"),
-    Flag("--lr", "lr", float, "LR", "(peak) learning rate", "（最高）学习率"),
-    Flag("--seed", "seed", int, "N", "random seed (default 0)", "随机种子（默认 0）"),
-    Flag("--out", "out", Path, "DIR", "run directory (default runs/<date-time>)", "运行目录（默认 runs/<日期-时间>）"),
-    Flag("--device", "device", str, "DEVICE", f"{'|'.join(DEVICE_CHOICES)} (default auto: the accelerator if there "
-         "is one; a resumed run keeps its own)", "设备（默认 auto：有加速器就用加速器；续训时沿用原来的）",
-         on_resume=True),
-    Flag("--precision", "precision", str, None, "autocast dtype (default: the recipe's; auto = bf16 on recent GPUs, "
-         "fp32 on CPU)", "自动混合精度的类型（默认按配方；auto = 较新的 GPU 上用 bf16，CPU 上用 fp32）",
-         choices=PRECISION_CHOICES),
-    Flag("--data-dir", "data_dir", Path, "DIR", "CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or your "
-         "own images: one folder per class, with or without train/ and val/",
-         "CIFAR-10（cifar-10-batches-py/ 或 train.npz + test.npz），或自己的图片：每类一个文件夹，可带 train/ 和 val/"),
-    Flag("--download", "download", None, None, "download CIFAR-10 with torchvision if not found",
-         "找不到时用 torchvision 下载 CIFAR-10"),
-    Flag("--max-train-images", "max_train_images", int, "N", "train on a random subset of N images",
-         "只用随机抽取的 N 张训练图"),
-    Flag("--val-fraction", "val_fraction", float, "F", "image folders without val/: hold out this share of each "
-         "class (default 0.2)", "没有 val/ 的图片文件夹：每类留出这个比例做验证（默认 0.2）"),
-    Flag("--model", "model", str, None, "default tudui, the course's model", "模型，默认 tudui（课程的模型）",
-         choices=MODEL_NAMES),
-    Flag("--weights", "weights", str, "DEFAULT|none|PATH", "starting weights: DEFAULT = torchvision's ImageNet "
-         "weights from the torch cache, PATH = a state_dict or torchstart checkpoint (default none)",
-         "起始权重：DEFAULT = torch 缓存里 torchvision 的 ImageNet 权重，PATH = state_dict 或 torchstart 检查点"
-         "（默认 none）"),
-    Flag("--init", "init", Path, "CKPT", "start from a torchstart checkpoint of another task; its head is replaced",
-         "从另一个任务的 torchstart 检查点开始，换掉分类头"),
-    Flag("--freeze-backbone", "freeze_backbone", None, None, "train only the new head", "只训练新的分类头"),
-    Flag("--image-size", "image_size", int, "PX", "image folders: resize to PX×PX (default: 32 for tudui, 224 for "
-         "ImageNet models)", "图片文件夹：缩放到 PX×PX（默认 tudui 为 32，ImageNet 模型为 224）"),
-    Flag("--compile", "compile", None, None, "torch.compile the model", "用 torch.compile 编译模型"),
-    Flag("--dry-run", "dry_run", None, None, "a few batches only (smoke test)", "每轮只跑几个批次（冒烟测试）"),
-    Flag("--quiet", "quiet", None, None, "no progress bar", "不显示进度条", on_resume=True),
+    Flag("--recipe", "recipe", str, None, N_("fast = tuned training of the same model (default); seed = the course "
+         "as written"), choices=tuple(sorted(RECIPES))),
+    Flag("--epochs", "epochs", int, "N", N_("passes over the training set"), on_resume=True),
+    Flag("--batch-size", "batch_size", int, "N", N_("images per optimiser step (torchrun: all processes together)")),
+    Flag("--lr", "lr", float, "LR", N_("(peak) learning rate")),
+    Flag("--seed", "seed", int, "N", N_("random seed (default 0)")),
+    Flag("--out", "out", Path, "DIR", N_("run directory (default runs/<date-time>)")),
+    Flag("--device", "device", str, "DEVICE", N_("auto|cpu|cuda|mps|xpu (default auto: the accelerator if "
+         "there is one; a resumed run keeps its own)"), on_resume=True),
+    Flag("--precision", "precision", str, None, N_("autocast dtype (default: the recipe's; auto = bf16 on recent "
+         "GPUs and on CPUs that multiply bf16 natively, else fp32)"), choices=PRECISION_CHOICES),
+    Flag("--data-dir", "data_dir", Path, "DIR", N_("CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or your "
+         "own images: one folder per class, with or without train/ and val/")),
+    Flag("--download", "download", None, None, N_("download CIFAR-10 with torchvision if not found")),
+    Flag("--max-train-images", "max_train_images", int, "N", N_("train on a random subset of N images")),
+    Flag("--val-fraction", "val_fraction", float, "F", N_("image folders without val/: hold out this share of each "
+         "class (default 0.2)")),
+    Flag("--model", "model", str, None, N_("default tudui, the course's model"), choices=MODEL_NAMES),
+    Flag("--weights", "weights", str, "DEFAULT|none|PATH", N_("starting weights: DEFAULT = torchvision's ImageNet "
+         "weights from the torch cache, PATH = a state_dict or torchstart checkpoint (default none)")),
+    Flag("--init", "init", Path, "CKPT",
+         N_("start from a torchstart checkpoint of another task; its head is replaced")),
+    Flag("--freeze-backbone", "freeze_backbone", None, None, N_("train only the new head")),
+    Flag("--image-size", "image_size", int, "PX", N_("image folders: resize to PX×PX (default: 32 for tudui, 224 for "
+         "ImageNet models)")),
+    Flag("--compile", "compile", None, None, N_("torch.compile the model")),
+    Flag("--dry-run", "dry_run", None, None, N_("a few batches only (smoke test)")),
+    Flag("--quiet", "quiet", None, None, N_("no progress bar"), on_resume=True),
 )
 RESUMABLE_FIELDS = tuple(f.field for f in TRAIN_FLAGS if f.on_resume)  # what --resume may change
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ._version import __version__
+from .i18n import _
 
 EXIT_USAGE = 2  # the learner's input was wrong; same code argparse uses
 EXIT_BUG = 70  # an internal error: a bug in torchstart, not the learner's mistake (EX_SOFTWARE of sysexits.h)
@@ -30,7 +31,7 @@ class TorchstartError(Exception):
     def __init__(self, cause: str, fix: str | None = None) -> None:
         self.cause = cause
         self.fix = fix
-        super().__init__(f"{cause} — fix: {fix}" if fix else cause)
+        super().__init__(_("{cause} — fix: {fix}").format(cause=cause, fix=fix) if fix else cause)
 
 
 class DataError(TorchstartError):

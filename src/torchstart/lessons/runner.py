@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_USAGE, TorchstartError
+from ..i18n import _, in_language, set_language, split_lang_flag
 from . import LESSONS, Lesson, find_lesson
 
 
@@ -57,34 +58,37 @@ def format_result(lesson: Lesson, result: Any, as_json: bool) -> str:
     if as_json:
         return json.dumps({"lesson": lesson.name, "number": lesson.number, "result": to_jsonable(result)},
                           ensure_ascii=False)
-    return f"Lesson {lesson.number}: {lesson.name} — {lesson.goal_en}\n{lesson.load().describe(result)}"
+    heading = _("Lesson {number}: {name} — {goal}").format(number=lesson.number, name=lesson.name, goal=_(lesson.goal))
+    return f"{heading}\n{lesson.load().describe(result)}"
 
 
 def listing() -> str:
     """The lesson table `torchstart lessons` prints."""
     width = max(len(lesson.name) for lesson in LESSONS)
-    return "\n".join(f"{lesson.number:>2}  {lesson.name:<{width}}  {lesson.goal_zh}\n"
-                     f"    {'':<{width}}  {lesson.goal_en}" for lesson in LESSONS)
+    return "\n".join(f"{lesson.number:>2}  {lesson.name:<{width}}  {_(lesson.goal)}" for lesson in LESSONS)
 
 
 def add_lesson_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path,
-                        help="folder for what the lesson writes (default runs/lessons/<lesson>-<time>)")
-    parser.add_argument("--data-dir", type=Path, help="the full data set instead of the embedded sample")
-    parser.add_argument("--device", default="auto", help="auto|cpu|cuda|mps|xpu (lessons that use a device)")
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+                        help=_("folder for what the lesson writes (default runs/lessons/<lesson>-<time>)"))
+    parser.add_argument("--data-dir", type=Path, help=_("the full data set instead of the embedded sample"))
+    parser.add_argument("--device", default="auto", help=_("auto|cpu|cuda|mps|xpu (lessons that use a device)"))
+    parser.add_argument("--json", action="store_true", help=_("print the result as one JSON object"))
 
 
 def lesson_main(name: str, argv: Sequence[str] | None = None) -> int:
     """`main()` of every lesson module: `python -m torchstart.lessons.NAME [--out DIR] [--json]`."""
+    lang, argv = split_lang_flag(sys.argv[1:] if argv is None else list(argv))
+    if lang is not None:
+        set_language(lang)
     lesson = find_lesson(name)
-    parser = argparse.ArgumentParser(prog=f"python -m {lesson.module_name}", description=lesson.goal_en)
+    parser = argparse.ArgumentParser(prog=f"python -m {lesson.module_name}", description=_(lesson.goal))
     add_lesson_options(parser)
     args = parser.parse_args(argv)
     try:
         result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device)
     except TorchstartError as err:
-        print(f"lesson {lesson.name}: error: {err}", file=sys.stderr)
+        print(_("lesson {name}: error: {error}").format(name=lesson.name, error=err), file=sys.stderr)
         return EXIT_USAGE
     print(format_result(lesson, result, args.json))
     return 0
@@ -101,6 +105,6 @@ def docs_index(lang: str) -> str:
              "| # | 课 | 课程章节 | 学什么 |" if zh else "| # | lesson | course chapter | what you learn |",
              "|---|---|---|---|"]
     for lesson in LESSONS:
-        goal = lesson.goal_zh if zh else lesson.goal_en
+        goal = in_language(lesson.goal, lang)
         lines.append(f"| {lesson.number} | [{lesson.name}]({lesson.slug}.md) | {lesson.chapter} | {goal} |")
     return "\n".join(lines) + "\n"
