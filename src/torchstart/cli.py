@@ -241,10 +241,10 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 def cmd_lesson(args: argparse.Namespace) -> int:
     from .lessons import find_lesson
-    from .lessons.runner import format_result, run_lesson
+    from .lessons.runner import format_result, report_to_stderr, run_lesson
 
     lesson = find_lesson(args.lesson)
-    result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device)
+    result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device, report=report_to_stderr)
     print(format_result(lesson, result, args.json))
     return 0
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,20 @@ def default_out(lesson: Lesson, root: Path = Path("runs") / "lessons") -> Path:
 
 
 def run_lesson(lesson: Lesson, *, out: Path | None = None, data_dir: Path | None = None,
-               device: str = "auto") -> Any:
-    """The lesson's `run` with the three options every lesson takes; `out` defaults to runs/lessons/<NN-name>-<time>."""
-    return lesson.load().run(out=out or default_out(lesson), data_dir=data_dir, device=device)
+               device: str = "auto", report: Callable[[str], None] | None = None) -> Any:
+    """The lesson's `run` with the three options every lesson takes; `out` defaults to runs/lessons/<NN-name>-<time>.
+
+    A lesson that takes more than a few seconds also accepts `report`, a function it calls with one line of
+    progress (already in the learner's language) per epoch or step of work; the others never see it.
+    """
+    run = lesson.load().run
+    extra = {"report": report} if report is not None and "report" in inspect.signature(run).parameters else {}
+    return run(out=out or default_out(lesson), data_dir=data_dir, device=device, **extra)
+
+
+def report_to_stderr(line: str) -> None:
+    """Progress lines go to stderr, so `--json` output on stdout stays one JSON object."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -86,7 +98,8 @@ def lesson_main(name: str, argv: Sequence[str] | None = None) -> int:
     add_lesson_options(parser)
     args = parser.parse_args(argv)
     try:
-        result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device)
+        result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device,
+                            report=report_to_stderr)
     except TorchstartError as err:
         print(_("lesson {name}: error: {error}").format(name=lesson.name, error=err), file=sys.stderr)
         return EXIT_USAGE
