@@ -184,3 +184,18 @@ class Chromium:
         data = self.send("Page.captureScreenshot", {"format": "png"}, self.session)["data"]
         path.write_bytes(base64.b64decode(data))
         return path
+
+    def upload(self, selector: str, path: Path) -> None:
+        """Choose `path` in the file input matching `selector`, as a learner picking a file would."""
+        root = self.send("DOM.getDocument", {"depth": -1, "pierce": True}, self.session)["root"]["nodeId"]
+        node = self.send("DOM.querySelector", {"nodeId": root, "selector": selector}, self.session)["nodeId"]
+        if not node:
+            raise RuntimeError(f"no element matches {selector!r}")
+        self.send("DOM.setFileInputFiles", {"files": [str(Path(path).resolve())], "nodeId": node}, self.session)
+
+    def click(self, selector: str) -> None:
+        """Click the first element matching `selector` (not inside shadow DOM)."""
+        expression = f"document.querySelector({json.dumps(selector)}).click()"
+        reply = self.send("Runtime.evaluate", {"expression": expression}, self.session)
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"cannot click {selector!r}: {reply['exceptionDetails'].get('text')}")

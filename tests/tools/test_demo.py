@@ -1,0 +1,94 @@
+"""`torchstart demo`: the page's answers equal predict's, bad uploads are a message, a browser can use it (#17)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("gradio")
+pytest.importorskip("pytorch_grad_cam")
+
+from headless_chromium import Chromium, find_chromium  # noqa: E402
+
+from torchstart.data import CIFAR10_MEAN, CIFAR10_STD  # noqa: E402
+from torchstart.device import seed_everything  # noqa: E402
+from torchstart.inference import predict_images  # noqa: E402
+from torchstart.models import Tudui  # noqa: E402
+from torchstart.tools.demo import TOPK, answer, examples, start_demo  # noqa: E402
+from torchstart.training.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint  # noqa: E402
+
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+@pytest.fixture(scope="module")
+def checkpoint_path(tmp_path_factory) -> Path:
+    seed_everything(2)
+    path = tmp_path_factory.mktemp("demo") / "best.pt"
+    save_checkpoint(make_checkpoint(Tudui(), model_name="tudui", classes=CLASSES, mean=CIFAR10_MEAN,
+                                    std=CIFAR10_STD), path)
+    return path
+
+
+def test_the_page_answer_equals_predict(checkpoint_path):
+    photo = examples()[0]  # an embedded ant photo, 500×375: not square
+    result = answer(load_checkpoint(checkpoint_path), photo, None, "crop")
+    predicted = predict_images(checkpoint_path, [photo], topk=TOPK)[0].top
+    assert result.message == "" and list(result.probabilities) == [name for name, _p in predicted]
+    np.testing.assert_allclose(list(result.probabilities.values()), [p for _n, p in predicted], rtol=1e-5)
+    with Image.open(photo) as image:
+        assert result.heatmap.shape == (image.height, image.width, 3) and result.heatmap.dtype == np.uint8
+    assert result.feature_maps.ndim == 3
+
+
+def test_bad_uploads_are_a_message_and_the_next_upload_works(checkpoint_path, tmp_path):
+    checkpoint = load_checkpoint(checkpoint_path)
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image", encoding="utf-8")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(Path(examples()[0]).read_bytes()[:300])  # a truncated JPEG
+    for bad in (text, broken):
+        result = answer(checkpoint, str(bad), None, "crop")
+        assert result.message.startswith("Could not use this file:") and bad.name in result.message
+        assert result.probabilities == {} and result.heatmap is None
+    assert answer(checkpoint, examples()[1], "ship", "crop").message == ""
+    assert "Upload an image" in answer(checkpoint, None, None, "crop").message
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_browser_uploads_a_photo_and_reads_the_prediction(checkpoint_path, tmp_path_factory, record_property):
+    executable = find_chromium()
+    if executable is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("chromium is not installed (.ci/run installs it) — CI must have it")
+        pytest.skip("chromium is not installed")
+    app, url = start_demo(checkpoint_path, port=free_port())
+    assert url.startswith("http://127.0.0.1:")  # this machine only, unless --host/--share
+    expected = next(iter(answer(load_checkpoint(checkpoint_path), examples()[1], None, "crop").probabilities))
+    screenshot = tmp_path_factory.mktemp("artifacts") / "demo.png"
+    broken = tmp_path_factory.mktemp("upload") / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    try:
+        with Chromium(executable) as browser:
+            browser.goto(url)
+            assert browser.wait_for_count("#upload input[type=file]", 1, timeout=60) == 1
+            browser.upload("#upload input[type=file]", broken)
+            assert "Could not use this file" in browser.wait_for_text(["Could not use this file"], timeout=60)
+            browser.click('#upload button[aria-label="Clear"]')  # as a learner removes the bad file
+            assert browser.wait_for_count("#upload input[type=file]", 1, timeout=30) == 1
+            browser.upload("#upload input[type=file]", Path(examples()[1]))
+            text = browser.wait_for_text(["%", expected], timeout=60)
+            browser.screenshot(screenshot)
+    finally:
+        app.close()
+    record_property("screenshot", str(screenshot))
+    assert expected in text and "%" in text and "Could not use this file" not in text
