@@ -74,7 +74,9 @@ def test_a_browser_uploads_a_photo_and_reads_the_prediction(checkpoint_path, tmp
     app, url = start_demo(checkpoint_path, port=free_port())
     assert url.startswith("http://127.0.0.1:")  # this machine only, unless --host/--share
     expected = next(iter(answer(load_checkpoint(checkpoint_path), examples()[1], None, "crop").probabilities))
-    screenshot = tmp_path_factory.mktemp("artifacts") / "demo.png"
+    # TORCHSTART_ARTIFACTS=docs/images keeps the screenshot for the docs (scripts/make_docs.py runs it so)
+    artifacts = Path(os.environ.get("TORCHSTART_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
+    screenshot = artifacts / "demo.png"
     broken = tmp_path_factory.mktemp("upload") / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     try:
