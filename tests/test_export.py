@@ -95,3 +95,16 @@ def test_damaged_or_foreign_safetensors_are_one_clear_error(checkpoint_file, tmp
     save_file({"w": torch.zeros(2)}, str(foreign))
     with pytest.raises(CheckpointError, match="no torchstart metadata"):
         load_any(foreign)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_onnx_snippet_in_the_docs_runs(checkpoint_file, tmp_path, monkeypatch, capsys, lang):
+    pytest.importorskip("onnxruntime")
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / lang / "share.md").read_text(encoding="utf-8")
+    snippet = page.split("```python\n")[1].split("```")[0]
+    export_checkpoint(checkpoint_file, tmp_path / "model.onnx")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet, f"docs/{lang}/share.md", "exec"), {})
+    assert capsys.readouterr().out.strip() in CLASSES
