@@ -22,8 +22,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("device + models", ("device", "models")),
     ("data", ("data",)),
     ("training", ("training",)),
-    ("use a model", ("course_import", "inference")),
+    ("use a model", ("course_import", "inference", "export", "explain")),
     ("lessons", ("lessons",)),
+    ("exercises", ("exercises",)),
     ("tools", ("tools",)),
     ("cli", ("cli", "__main__")),
 )
@@ -113,14 +114,26 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def short_names(members: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """A layer's modules as the picture shows them: a package as `name/` followed by its modules' short names,
+    a package inside it as `sub/` (once), a plain module as it is: ['training/', 'build', …, 'checks/', …]."""
+    names = []
+    for module in members:
+        prefix = next((p for p in prefixes if module == p or module.startswith(p + ".")), module)
+        if module == prefix:
+            names.append(f"{module}/" if any(m.startswith(module + ".") for m in members) else module)
+            continue
+        first = module[len(prefix) + 1:].split(".")[0]
+        names.append(f"{first}/" if any(m.startswith(f"{prefix}.{first}.") for m in members) else first)
+    return list(dict.fromkeys(names))
+
+
 def layer_picture(edges: dict[str, set[str]], width: int = 100) -> str:
     """The layers, top first, each with its modules and the layers it imports from (read from the source)."""
     lines = []
     for index in reversed(range(len(LAYERS))):
         name, prefixes = LAYERS[index]
-        members = sorted(m for m in edges if m and layer_of(m) == index)
-        if len(prefixes) == 1 and len(members) > 1:  # a subpackage: its modules by their short names
-            members = [f"{prefixes[0]}/"] + [m.split(".", 1)[1] for m in members if "." in m]
+        members = short_names(sorted(m for m in edges if m and layer_of(m) == index), prefixes)
         below = sorted({layer_of(t) for m in edges if m and layer_of(m) == index for t in edges[m]
                         if layer_of(t) < index}, reverse=True)
         row, indent = f"{name:<16}", " " * 16

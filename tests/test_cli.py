@@ -1,6 +1,8 @@
 """End to end through `main(argv)`: train on the embedded sample, then evaluate and predict."""
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,10 +12,12 @@ import pytest
 import torch
 from PIL import Image
 
+from torchstart import i18n
 from torchstart.cli import main
 from torchstart.config import recipe
 from torchstart.data import load_sample
 from torchstart.device import pick_device
+from torchstart.i18n import using
 
 EPOCH_KEYS = {"epoch", "train_loss", "test_loss", "test_accuracy", "epoch_seconds", "elapsed_seconds",
               "train_images_per_s"}
@@ -163,3 +167,81 @@ def test_python_m_torchstart_is_guarded_for_spawned_workers(monkeypatch):
     runpy.run_module("torchstart.__main__", run_name="__mp_main__")  # what spawn does in each worker
     with pytest.raises(AssertionError, match="re-ran"):
         runpy.run_module("torchstart.__main__", run_name="__main__")  # the test can fail: main does run here
+
+
+# ---- Language, help, small things (issue #12) ----------------------------------------------------------------
+SUBCOMMANDS = ["train", "evaluate", "predict", "import-course-model", "lessons", "lesson", "doctor", "board", "runs",
+               "notebook"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_subcommand_list_is_the_parser_s():
+    from torchstart.cli import COMMANDS, build_parser
+
+    sub = build_parser()._subparsers._group_actions[0]
+    assert list(sub.choices) == SUBCOMMANDS and set(COMMANDS) == set(SUBCOMMANDS)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_help_of_every_subcommand_is_chinese_under_a_chinese_locale(command):
+    clean = {k: v for k, v in os.environ.items() if k not in (*i18n.LOCALE_VARS, i18n.ENV_VAR)}
+    done = subprocess.run([sys.executable, "-m", "torchstart", command, "--help"], capture_output=True, text=True,
+                          env={**clean, "LANG": "zh_CN.UTF-8"}, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("用法：")
+    assert "选项" in done.stdout and "显示这段帮助并退出" in done.stdout
+
+
+def test_every_help_text_of_every_subcommand_has_its_chinese():
+    from torchstart.cli import build_parser
+
+    with using("zh"):
+        parser = build_parser()
+        sub = parser._subparsers._group_actions[0]
+        texts = [("torchstart", parser.description)] + [(c.dest, c.help) for c in sub._choices_actions]
+        for name, subparser in sub.choices.items():
+            texts.append((name, subparser.description))
+            texts += [(f"{name} {a.dest}", a.help) for a in subparser._actions]
+    english = [(where, text) for where, text in texts if text and not CJK.search(text)]
+    assert english == []
+
+
+def test_train_help_shows_what_each_recipe_sets(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    fast, seed, gpu = recipe("fast"), recipe("seed"), recipe("fast", "cuda")
+    assert f"[fast: {fast.batch_size}, on a GPU {gpu.batch_size} · seed: {seed.batch_size}]" in help_text
+    assert f"[fast: {fast.optim.lr}, on a GPU {gpu.optim.lr} · seed: {seed.optim.lr}]" in help_text
+    assert f"[fast: {fast.precision} · seed: {seed.precision}]" in help_text
+    assert f"passes over the training set [every recipe: {seed.epochs}]" in help_text
+
+
+def test_errors_and_output_follow_lang(capsys):
+    assert main(["--lang", "zh", "evaluate", "missing.pt"]) == 2
+    assert capsys.readouterr().err.startswith("torchstart evaluate：错误：")
+    assert main(["lessons", "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.strip().endswith("运行其中一课：torchstart lesson 编号|名字 [--json] [--out 目录]")
+
+
+def test_a_lesson_by_its_chinese_name(tmp_path, capsys):
+    assert main(["lesson", "卷积", "--json", "--out", str(tmp_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["lesson"] == "conv"
+
+
+def test_the_cli_s_resize_choices_are_the_checkpoint_s():
+    from torchstart.cli.commands import RESIZE_CHOICES
+    from torchstart.training.checkpoint import RESIZE_MODES
+
+    assert RESIZE_CHOICES == RESIZE_MODES
+
+
+def test_cifar_runs_record_the_course_s_resize_and_folder_runs_crop(trained_run, tmp_path):
+    assert torch.load(trained_run / "checkpoints" / "best.pt", weights_only=True)["resize"] == "squash"
+    for label, colour in (("red", (200, 30, 30)), ("blue", (30, 30, 200))):
+        (tmp_path / "images" / label).mkdir(parents=True)
+        for i in range(4):
+            Image.new("RGB", (40, 30), tuple(c + 5 * i for c in colour)).save(tmp_path / "images" / label / f"{i}.png")
+    out = tmp_path / "run"
+    assert main(["train", "--data-dir", str(tmp_path / "images"), "--epochs", "1", "--batch-size", "2",
+                 "--out", str(out), "--quiet", "--val-fraction", "0.5"]) == 0
+    assert torch.load(out / "checkpoints" / "best.pt", weights_only=True)["resize"] == "crop"

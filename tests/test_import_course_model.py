@@ -48,7 +48,8 @@ class Tudui(nn.Module):
 """
 
 # The course's train.py and test.py in one script: save the model three ways, then classify one
-# 32×32 image with test.py's ToTensor pipeline and a fixed batch, keeping the logits to compare.
+# 32×32 image with test.py's ToTensor pipeline and a fixed batch, and a 456×336 photo (the size of the
+# course's dog.png) with test.py's own Resize((32, 32)) + ToTensor, keeping the inputs and logits to compare.
 COURSE_TRAIN = COURSE_MODEL + """
 import numpy as np
 import torchvision
@@ -66,11 +67,17 @@ torch.save(model.Tudui(), "tudui_module.pth")  # class model.Tudui
 x = torch.rand(6, 3, 32, 32)
 image = Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8))
 image.save("airplane.png")
+yy, xx = np.mgrid[0:336, 0:456]  # a wide photo with structure everywhere: squashing and cropping see different things
+photo = np.stack([xx * 255 // 455, yy * 255 // 335, (xx // 40 + yy // 30) % 2 * 200], axis=-1)
+photo = photo + np.random.default_rng(1).integers(0, 40, photo.shape)
+Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)).save("dog.png")
+transform = torchvision.transforms.Compose([torchvision.transforms.Resize((32, 32)), torchvision.transforms.ToTensor()])
+photo_input = torch.reshape(transform(Image.open("dog.png").convert("RGB")), (1, 3, 32, 32))  # test.py, line by line
 tudui.eval()
 with torch.no_grad():
     image_logits = tudui(torchvision.transforms.ToTensor()(Image.open("airplane.png").convert("RGB")).unsqueeze(0))
     torch.save({"x": x, "main": tudui(x), "module": torch.load("tudui_module.pth", weights_only=False)(x),
-                "image": image_logits}, "reference.pt")
+                "image": image_logits, "photo_input": photo_input, "photo": tudui(photo_input)}, "reference.pt")
 """
 
 
@@ -117,6 +124,51 @@ def test_predict_with_the_import_matches_the_course_test_script(course_files, tm
     course = torch.softmax(torch.load(course_files / "reference.pt", weights_only=True)["image"][0], dim=0)
     for index, name in enumerate(CIFAR10_CLASSES):
         assert ours[name] == pytest.approx(float(course[index]), abs=1e-6), name
+
+
+def test_predict_on_a_wide_photo_equals_the_course_test_script(course_files, tmp_path, capsys):
+    """test.py squashes a photo to 32×32 (Resize((32, 32))); an imported model records that, so predict does too."""
+    from torchstart.data.images import open_rgb
+    from torchstart.inference import model_input
+
+    new = tmp_path / "imported.pt"
+    assert main(["import-course-model", str(course_files / "tudui_main.pth"), str(new)]) == 0
+    checkpoint = load_checkpoint(new)
+    assert checkpoint["resize"] == "squash"
+    reference = torch.load(course_files / "reference.pt", weights_only=True)
+    assert torch.equal(model_input(open_rgb(course_files / "dog.png"), checkpoint, "squash"), reference["photo_input"])
+    course = torch.softmax(reference["photo"], dim=1)[0].tolist()
+
+    def predicted(*flags):
+        capsys.readouterr()
+        assert main(["predict", str(new), str(course_files / "dog.png"), "--topk", "10", "--json", "--device", "cpu",
+                     *flags]) == 0
+        (prediction,) = json.loads(capsys.readouterr().out)["predictions"]
+        ours = {top["class"]: top["probability"] for top in prediction["top"]}
+        return [ours[name] for name in CIFAR10_CLASSES]
+
+    assert predicted() == predicted("--resize", "squash") == course  # the same float32 numbers, to the last bit
+    cropped = predicted("--resize", "crop")  # shorter side, then the centre: what ImageNet models expect
+    assert max(abs(a - b) for a, b in zip(cropped, course)) > 1e-3
+
+
+def test_a_checkpoint_without_resize_keeps_the_old_crop_and_a_bad_value_is_refused(course_files, tmp_path, capsys):
+    from torchstart.data.images import image_to_input, open_rgb
+    from torchstart.inference import model_input, resize_mode
+
+    new = tmp_path / "imported.pt"
+    import_course_model(course_files / "tudui_main.pth", new)
+    checkpoint = load_checkpoint(new)
+    old = {key: value for key, value in checkpoint.items() if key != "resize"}  # written before the field existed
+    assert resize_mode(old) == "crop" and resize_mode(old, "squash") == "squash"
+    photo = open_rgb(course_files / "dog.png")
+    assert torch.equal(model_input(photo, old, resize_mode(old)), image_to_input(photo, (32, 32), [0.0] * 3, [1.0] * 3))
+    save_checkpoint({**checkpoint, "resize": "stretch"}, tmp_path / "bad.pt")
+    code, _, err = run_cli(["predict", tmp_path / "bad.pt", course_files / "dog.png"], capsys)
+    assert code == 2 and "resize is 'stretch', not one of squash, crop" in err
+    with pytest.raises(SystemExit, match="2"):
+        main(["predict", str(new), str(course_files / "dog.png"), "--resize", "stretch"])
+    assert "invalid choice: 'stretch'" in capsys.readouterr().err
 
 
 class Payload:

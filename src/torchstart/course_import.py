@@ -20,6 +20,7 @@ from torch import nn
 from .data.cifar10 import CIFAR10_CLASSES
 from .errors import CheckpointError
 from .files import new_output
+from .i18n import N_, _
 from .models import Tudui
 from .training.checkpoint import FORMAT, make_checkpoint, safe_torch_load, save_checkpoint
 
@@ -29,8 +30,8 @@ COURSE_LAYERS = (nn.Sequential, nn.Conv2d, nn.MaxPool2d, nn.Flatten, nn.Linear, 
                  Tudui)  # torchstart's own Tudui, for a learner who saved that one whole
 # A class from these is never taken for the learner's own: if it is not in COURSE_LAYERS, the file is refused.
 LIBRARIES = frozenset({"torch", "torchvision", "numpy", "torchstart"})
-COURSE_FILE_FIX = ("import a file written by the course's torch.save(model) or torch.save(model.state_dict()); "
-                   "a file from a stranger may be built to run code")
+COURSE_FILE_FIX = N_("import a file written by the course's torch.save(model) or torch.save(model.state_dict()); "
+                     "a file from a stranger may be built to run code")
 
 
 class LearnerModule(nn.Module):
@@ -43,7 +44,8 @@ class LearnerModule(nn.Module):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise pickle.UnpicklingError("the file calls a class or function of its own instead of rebuilding a model")
+        raise pickle.UnpicklingError(_("the file calls a class or function of its own instead of rebuilding a "
+                                       "model"))
 
 
 def _learner_class(name: str) -> bool:
@@ -61,17 +63,17 @@ def _unpickle_course_file(path: Path) -> Any:
     layers = {f"{cls.__module__}.{cls.__qualname__}" for cls in COURSE_LAYERS}
     refused = sorted(n for n in names if n not in layers and not _learner_class(n))
     if refused:
-        raise CheckpointError(f"{path} asks to load {', '.join(refused[:3])}, which no course model contains; "
-                              "refusing to unpickle it", COURSE_FILE_FIX)
+        raise CheckpointError(_("{path} asks to load {names}, which no course model contains; refusing to unpickle "
+                                "it").format(path=path, names=", ".join(refused[:3])), _(COURSE_FILE_FIX))
     stand_ins = [(LearnerModule, n) for n in names if _learner_class(n)]
     with torch.serialization.safe_globals([*COURSE_LAYERS, *stand_ins]):
-        return safe_torch_load(path, "cpu", COURSE_FILE_FIX)
+        return safe_torch_load(path, "cpu", _(COURSE_FILE_FIX))
 
 
 def _module_tensors(module: nn.Module, prefix: str = "", depth: int = 0) -> dict[str, Any]:
     """What `module.state_dict()` would hold, read from the attributes without calling any hook in the file."""
     if depth > 8:  # the course model is 2 levels deep; a crafted file can nest (or loop) forever
-        raise ValueError("modules nested more than 8 levels deep")
+        raise ValueError(_("modules nested more than 8 levels deep"))
     found: dict[str, Any] = {}
     skip = vars(module).get("_non_persistent_buffers_set", set())
     for kind in ("_parameters", "_buffers"):
@@ -86,16 +88,18 @@ def _module_tensors(module: nn.Module, prefix: str = "", depth: int = 0) -> dict
 def _course_weights(obj: Any, path: Path) -> dict[str, Any]:
     """The weights in a course file: a whole model, or a state_dict (`torch.save(model.state_dict())`)."""
     if isinstance(obj, dict) and obj.get("format") == FORMAT:
-        raise CheckpointError(f"{path} is already a torchstart checkpoint",
-                              f"use it as it is: torchstart evaluate {path}")
+        raise CheckpointError(_("{path} is already a torchstart checkpoint").format(path=path),
+                              _("use it as it is: torchstart evaluate {path}").format(path=path))
     if isinstance(obj, nn.Module):
         try:
             return _module_tensors(obj)
         except (TypeError, ValueError) as err:
-            raise CheckpointError(f"{path} holds a malformed model ({err})", COURSE_FILE_FIX) from None
+            raise CheckpointError(_("{path} holds a malformed model ({reason})").format(path=path, reason=err),
+                                  _(COURSE_FILE_FIX)) from None
     if isinstance(obj, dict) and all(isinstance(key, str) for key in obj):
         return dict(obj)
-    raise CheckpointError(f"{path} holds a {type(obj).__name__}, not a model or a state_dict", COURSE_FILE_FIX)
+    raise CheckpointError(_("{path} holds a {kind}, not a model or a state_dict").format(
+        path=path, kind=type(obj).__name__), _(COURSE_FILE_FIX))
 
 
 def course_model_from_file(path: Path | str) -> nn.Module:
@@ -106,14 +110,15 @@ def course_model_from_file(path: Path | str) -> nn.Module:
     expected = model.state_dict()
     missing, unexpected = sorted(expected.keys() - weights.keys()), sorted(weights.keys() - expected.keys())
     if missing or unexpected:
-        raise CheckpointError(f"{path} is not the course's CIFAR-10 model (missing {missing[:3]}, "
-                              f"unexpected {unexpected[:3]})",
-                              "only the course's Tudui (3 conv + 2 linear layers, no extras) can be imported")
+        raise CheckpointError(_("{path} is not the course's CIFAR-10 model (missing {missing}, unexpected "
+                                "{unexpected})").format(path=path, missing=missing[:3], unexpected=unexpected[:3]),
+                              _("only the course's Tudui (3 conv + 2 linear layers, no extras) can be imported"))
     for name, value in weights.items():
         if not isinstance(value, torch.Tensor) or not value.is_floating_point() or value.shape != expected[name].shape:
             found = f"{value.dtype} {tuple(value.shape)}" if isinstance(value, torch.Tensor) else type(value).__name__
-            raise CheckpointError(f"{path}: {name} is {found}, the course's model needs float "
-                                  f"{tuple(expected[name].shape)}", "import the course's own Tudui model file")
+            raise CheckpointError(_("{path}: {name} is {found}, the course's model needs float {shape}").format(
+                path=path, name=name, found=found, shape=tuple(expected[name].shape)),
+                _("import the course's own Tudui model file"))
     model.load_state_dict({name: value.float() for name, value in weights.items()})
     return model.eval()
 
@@ -123,15 +128,17 @@ def import_course_model(old: Path | str, new: Path | str, *, force: bool = False
 
     An existing `new` is never replaced silently: ConfigError, unless `force` (then it is kept aside).
 
-    The course feeds its model `transforms.ToTensor()` output (pixels / 255, no normalisation), so the
-    checkpoint records mean 0 and std 1: `torchstart predict` then prepares images exactly as it did.
+    The course's test.py feeds its model `Resize((32, 32))` then `transforms.ToTensor()` (a photo squashed to
+    32×32, pixels / 255, no normalisation), so the checkpoint records resize "squash", mean 0 and std 1:
+    `torchstart predict` then prepares any photo, square or not, exactly as test.py does.
     """
     old, new = Path(old), Path(new)
     if new.resolve() == old.resolve():
-        raise CheckpointError(f"{new} is the file being imported", "write the checkpoint to a new file, e.g. model.pt")
+        raise CheckpointError(_("{path} is the file being imported").format(path=new),
+                              _("write the checkpoint to a new file, e.g. model.pt"))
     model = course_model_from_file(old)  # read and check it before anything is written
     new_output(new, force=force, what="NEW.pt")
     checkpoint = make_checkpoint(model, model_name="tudui", classes=CIFAR10_CLASSES, mean=(0.0, 0.0, 0.0),
-                                 std=(1.0, 1.0, 1.0), imported_from=str(old))
+                                 std=(1.0, 1.0, 1.0), resize="squash", imported_from=str(old))
     save_checkpoint(checkpoint, new)
     return checkpoint

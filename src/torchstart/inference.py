@@ -1,7 +1,9 @@
 """Use a trained checkpoint: measure it on a test set (`evaluate`) or classify images (`predict`).
 
 Both read the normalisation and class names stored in the checkpoint, so an image is prepared
-exactly as the training images were.
+exactly as the training images were. `predict` also resizes a photo the way the checkpoint records
+(`resize`): "squash" as the course's test.py does (`Resize((32, 32))`, then `ToTensor`), for CIFAR-10
+models; "crop" (shorter side, then the centre square) for models trained on image folders.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from .config import TrainConfig
 from .data import TensorLoader, find_data
@@ -19,6 +22,7 @@ from .data.scan import IMAGE_SUFFIXES, image_files
 from .device import pick_device
 from .errors import CheckpointError, ImageError
 from .files import kind_of
+from .i18n import _
 from .training.checkpoint import load_checkpoint, model_from_checkpoint, stored_config
 from .training.engine import evaluate
 
@@ -53,8 +57,9 @@ def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: 
     data = find_data(data_dir, image_size=checkpoint["input_size"][0], val_fraction=trained.data.val_fraction,
                      seed=trained.seed)
     if tuple(data.classes) != tuple(checkpoint["classes"]):
-        raise CheckpointError(f"{path} was trained on the classes {', '.join(checkpoint['classes'])} but the data "
-                              f"has {', '.join(data.classes)}", "evaluate on the data set the model was trained on")
+        raise CheckpointError(_("{path} was trained on the classes {classes} but the data has {found}").format(
+            path=path, classes=", ".join(checkpoint["classes"]), found=", ".join(data.classes)),
+            _("evaluate on the data set the model was trained on"))
     norm = checkpoint["normalization"]
     loader = TensorLoader(data.test.images, data.test.labels, batch_size=batch_size, device=target,
                           mean=norm["mean"], std=norm["std"], channels_last=False)
@@ -82,21 +87,40 @@ def image_paths(paths: Sequence[Path | str]) -> list[Path]:
             continue
         names = image_files(path)
         if not names:
-            raise ImageError(f"folder {path} holds no image files", f"put {', '.join(IMAGE_SUFFIXES)} files in it")
+            raise ImageError(_("folder {path} holds no image files").format(path=path),
+                             _("put {suffixes} files in it").format(suffixes=", ".join(IMAGE_SUFFIXES)))
         found += [path / name for name in names]
     return found
 
 
+def resize_mode(checkpoint: dict, override: str | None = None) -> str:
+    """How photos are brought to the checkpoint's input size: `override` (--resize), else what the checkpoint
+    records; a checkpoint from before the field crops square inputs and squashes others, as predict then did."""
+    size = checkpoint["input_size"]
+    return override or checkpoint.get("resize") or ("crop" if size[0] == size[1] else "squash")
+
+
+def model_input(image: Image.Image, checkpoint: dict, resize: str) -> torch.Tensor:
+    """One RGB photo as the model's (1, 3, H, W) input: resized by `resize`, then scaled and standardised."""
+    (height, width), norm = checkpoint["input_size"], checkpoint["normalization"]
+    if resize == "squash":  # torchvision's Resize((H, W)) on a PIL image is exactly this call
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
+    return image_to_input(image, (height, width), norm["mean"], norm["std"])  # "crop": shorter side, centre
+
+
 def predict_images(path: Path | str, images: Sequence[Path | str], topk: int = 3,
-                   device: str = "auto") -> list[Prediction]:
-    """The `topk` most likely classes of each image (any format Pillow reads; a folder means its images)."""
+                   device: str = "auto", resize: str | None = None) -> list[Prediction]:
+    """The `topk` most likely classes of each image (any format Pillow reads; a folder means its images).
+
+    resize: "squash" or "crop" instead of what the checkpoint records (see `resize_mode`).
+    """
     images = image_paths(images)
     checkpoint = load_checkpoint(path)
     target = pick_device(device)
     model = model_from_checkpoint(checkpoint, path).to(target)
-    norm, size = checkpoint["normalization"], tuple(checkpoint["input_size"])
+    mode = resize_mode(checkpoint, resize)
     # Decode every image first, so a bad file is reported before any work is done.
-    batch = torch.cat([image_to_input(open_rgb(p), size, norm["mean"], norm["std"]) for p in images])
+    batch = torch.cat([model_input(open_rgb(p), checkpoint, mode) for p in images])
     with torch.inference_mode():
         probs = torch.softmax(model(batch.to(target)).float(), dim=1).cpu()  # (N, num_classes)
     k = max(1, min(topk, probs.shape[1]))

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from torchstart.cli import main
-from torchstart.tools.runs_table import list_runs
+from torchstart.i18n import using
+from torchstart.tools.runs_table import format_table, list_runs
 
 
 @pytest.fixture
@@ -30,6 +31,7 @@ def runs_root(tmp_path, trained_run):
     (root / "foreign" / "metrics.json").write_text(json.dumps({"accuracy": 0.9}))
     (root / "crashed" / "checkpoints").mkdir(parents=True)
     (root / "lessons" / "09-conv").mkdir(parents=True)  # lesson outputs live here: not a run
+    (root / "19-pipeline-20260101-120000" / "tb").mkdir(parents=True)  # a lesson run with --out runs/<its name>
     return root, real
 
 
@@ -78,3 +80,36 @@ def test_empty_and_missing_roots(tmp_path, capsys):
     assert main(["runs", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and len(err.strip().splitlines()) == 1
+
+
+def test_lesson_output_folders_are_not_broken_runs(runs_root, tmp_path, capsys):
+    root, _real = runs_root
+    assert list_runs(root).lessons == [str(root / "19-pipeline-20260101-120000")]
+    lessons = root / "lessons"  # what `torchstart lesson` writes by default: runs/lessons/<NN-name>-<time>/
+    for name in ("09-conv-20260101-120000", "04-tensorboard-20260101-120500", "19-pipeline"):
+        (lessons / name / "tb").mkdir(parents=True, exist_ok=True)
+    (lessons / "19-pipeline" / "checkpoints").mkdir()
+    table = list_runs(lessons)
+    assert table.runs == [] and table.broken == [] and len(table.lessons) == 3
+    assert main(["runs", str(lessons)]) == 0
+    assert capsys.readouterr().out.strip().splitlines() == [
+        f"no runs under {lessons} — start one with: torchstart train",
+        "3 lesson output folders left out: they are not training runs"]
+    assert main(["runs", str(lessons), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["lessons"]) == 3
+
+
+def test_the_table_reads_chinese_and_stays_aligned(runs_root):
+    from torchstart.tools.columns import width
+
+    root, real = runs_root
+    with using("zh"):
+        lines = format_table(list_runs(root)).splitlines()
+    assert lines[0].split() == ["运行", "日期", "配方", "数据", "轮数", "最高准确率", "用时"]
+    good = next(line for line in lines if "20260101-090000" in line)
+    assert "内置样本" in good and f"{real['epochs'][-1]['elapsed_seconds']:.1f} 秒" in good
+    assert "1/10 已停止" in next(line for line in lines if "20251231-230000" in line)
+    cells = ("最高准确率", "25.00%", f"{100 * real['best_test_accuracy']:.2f}%")  # header, stopped run, good run
+    column = [width(line[:line.index(cell)]) for line, cell in zip(lines[:3], cells)]
+    assert column[1] == column[2] == column[0]  # the accuracy column starts where its heading does
+    assert lines[-1] == "有 1 个课程练习的输出文件夹没有列出：它们不是训练运行"

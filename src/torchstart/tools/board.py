@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import ConfigError, DataError
 from ..files import check_input
+from ..i18n import N_, _
 
 DEFAULT_HOST = "127.0.0.1"  # loopback: the board is not exposed to the network unless asked with --host
 EVENT_FILE_GLOB = "events.out.tfevents.*"
@@ -22,11 +23,13 @@ EVENT_FILE_GLOB = "events.out.tfevents.*"
 
 def board_logdir(path: Path) -> Path:
     """`path` (a run directory, its tb/ folder or a folder of runs) once it is known to hold events."""
-    path = check_input(Path(path).expanduser(), expect="dir", what="folder", error=DataError,
-                       fix="pass a run directory (runs/<date-time>) or the folder that holds your runs (default runs/)")
+    path = check_input(Path(path).expanduser(), expect="dir", what=N_("folder"), error=DataError,
+                       fix=_("pass a run directory (runs/<date-time>) or the folder that holds your runs (default "
+                             "runs/)"))
     if next(path.rglob(EVENT_FILE_GLOB), None) is None:
-        raise DataError(f"no TensorBoard event files under {path}",
-                        "train first (`torchstart train` writes runs/<date-time>/tb/) or pass the folder holding them")
+        raise DataError(_("no TensorBoard event files under {path}").format(path=path),
+                        _("train first (`torchstart train` writes runs/<date-time>/tb/) or pass the folder holding "
+                          "them"))
     return path
 
 
@@ -36,8 +39,9 @@ def start_board(logdir: Path, host: str = DEFAULT_HOST, port: int | None = None)
     With `port=None` TensorBoard tries 6006 and the next free ports after it, as its own command does.
     """
     if port is not None and not 1 <= port <= 65535:
-        raise ConfigError(f"--port {port} is not a TCP port", "use a number from 1 to 65535, e.g. --port 6007, "
-                          "or leave --port out to take the next free one after 6006")
+        raise ConfigError(_("--port {port} is not a TCP port").format(port=port),
+                          _("use a number from 1 to 65535, e.g. --port 6007, or leave --port out to take the next "
+                            "free one after 6006"))
     from tensorboard import program
 
     argv = [None, "--logdir", str(logdir), "--host", host]
@@ -48,8 +52,9 @@ def start_board(logdir: Path, host: str = DEFAULT_HOST, port: int | None = None)
     try:
         return board.launch()
     except program.TensorBoardPortInUseError:
-        raise ConfigError(f"port {port} on {host} is already in use (another TensorBoard?)",
-                          "pick another one, e.g. --port 6007, or leave --port out to take the next free one") from None
+        raise ConfigError(_("port {port} on {host} is already in use (another TensorBoard?)").format(
+            port=port, host=host), _("pick another one, e.g. --port 6007, or leave --port out to take the next free "
+                                     "one")) from None
 
 
 def serve_until_interrupted() -> None:

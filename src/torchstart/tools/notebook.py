@@ -12,29 +12,36 @@ the `if __name__ == "__main__":` block) is left out. Only torchstart needs to be
 
 The docs pages live in the repository (docs/<lang>/lessons/NN-name.md), not in the installed package:
 from a checkout (`pip install -e .`) they are found; elsewhere the module docstring stands in for them.
+A notebook is read wherever it was written, so nothing in it points back into the checkout: a link to
+the package's source becomes its module name (`torchstart.lessons.conv`), a link to another lesson page
+the command that exports that lesson, a link to another docs page its path as text, and a picture is
+embedded in its cell (a notebook attachment). Its metadata names the page by its path in the repository.
 The notebook is plain nbformat-4 JSON written here, so exporting needs no Jupyter package.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import json
+import re
 from pathlib import Path
 
 from .._version import __version__
 from ..errors import ConfigError
 from ..files import atomic_write, kind_of, new_output, writable_dir
-from ..lessons import Lesson
+from ..i18n import N_, in_language, language
+from ..lessons import LESSONS, Lesson
 
-REPO_DOCS = Path(__file__).resolve().parents[3] / "docs"  # src/torchstart/tools/notebook.py → <checkout>/docs
-LANGS = ("zh", "en")
+REPO = Path(__file__).resolve().parents[3]  # src/torchstart/tools/notebook.py → <checkout>
+REPO_DOCS = REPO / "docs"
 CLI_ONLY = {"main", "lesson_main"}  # the command-line entry and its helper: not needed in a notebook
-HEADER = {
-    "zh": "由 `torchstart notebook {name}` 导出（torchstart {version}）。"
-          "从上到下依次运行各单元即可，只需要安装 torchstart。",
-    "en": "Exported by `torchstart notebook {name}` (torchstart {version}). Run the cells top to bottom; only "
-          "torchstart needs to be installed.",
-}
+HEADER = N_("Exported by `torchstart notebook {name}` (torchstart {version}). Run the cells top to bottom; only "
+            "torchstart needs to be installed.")
+RUN_COMMENT = N_("# run the lesson as `torchstart lesson {name}` does; what it writes goes to {out}")
+LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")  # [label](target) and ![alt](picture)
+KEPT_LINKS = ("http://", "https://", "mailto:", "#", "attachment:")
+MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}
 
 
 def docs_page(lesson: Lesson, lang: str, docs_root: Path = REPO_DOCS) -> Path | None:
@@ -43,11 +50,16 @@ def docs_page(lesson: Lesson, lang: str, docs_root: Path = REPO_DOCS) -> Path | 
 
 
 def markdown_sections(text: str) -> list[str]:
-    """A markdown page cut before every `## ` heading (lines inside ``` fences are never headings)."""
+    """A markdown page cut before every `## ` heading (lines inside ``` fences are never headings).
+
+    Lines that are only an HTML comment (the docs script's `<!-- BEGIN output -->` markers) are left out.
+    """
     sections, current, fenced = [], [], False
     for line in text.strip().splitlines():
         if line.startswith("```"):
             fenced = not fenced
+        if not fenced and re.fullmatch(r"\s*<!--.*-->\s*", line):
+            continue
         if line.startswith("## ") and not fenced and current:
             sections.append("\n".join(current).strip())
             current = []
@@ -103,37 +115,87 @@ def code_cells(source: str, package: str = "torchstart.lessons") -> list[str]:
     return ["\n".join(cell).strip("\n") for cell in cells if any(line.strip() for line in cell)]
 
 
-def run_cell(lesson: Lesson) -> str:
+def run_cell(lesson: Lesson, lang: str = "en") -> str:
     """The last cell: run the lesson like `torchstart lesson NAME` does, writing under runs/lessons/<NN-name>."""
-    return (f"from pathlib import Path\n\nresult = run(out=Path(\"runs/lessons/{lesson.slug}\"))\n"
-            "print(describe(result))")
+    out = f"runs/lessons/{lesson.slug}"
+    comment = in_language(RUN_COMMENT, lang).format(name=lesson.name, out=out)
+    return f"from pathlib import Path\n\n{comment}\nresult = run(out=Path(\"{out}\"))\nprint(describe(result))"
 
 
-def _cell(kind: str, index: int, source: str) -> dict:
+def _module_name(path: Path, src: Path) -> str:
+    """src/torchstart/lessons/conv.py → torchstart.lessons.conv (a package's __init__.py → the package)."""
+    parts = list(path.relative_to(src).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _text_for(target: Path, lang: str, repo: Path) -> str:
+    """What a link to `target` (a file in the checkout) becomes in a notebook: text that means the same anywhere."""
+    if target.suffix == ".py" and target.is_relative_to(repo / "src"):
+        module = _module_name(target, repo / "src")
+        lesson = next((x for x in LESSONS if x.module_name == module), None)
+        return f"`{module}`" + (f" (`python -m {module}`)" if lesson else "")
+    lesson = next((x for x in LESSONS if target.name == f"{x.slug}.md"), None)
+    if lesson is not None and target.parent.name == "lessons":
+        page_lang = target.parent.parent.name
+        return f"`torchstart notebook {lesson.number}" + (f" --lang {page_lang}`" if page_lang != lang else "`")
+    return f"`{target.relative_to(repo).as_posix()}`" if target.is_relative_to(repo) else f"`{target.name}`"
+
+
+def portable_markdown(text: str, page: Path, lang: str, repo: Path = REPO) -> tuple[str, dict]:
+    """`text` (from docs page `page`) with every relative link rewritten (see the module docstring), and the
+    attachments of the pictures it embeds: (markdown, {file name: {mime type: base64}})."""
+    attachments: dict = {}
+
+    def rewrite(match: re.Match) -> str:
+        bang, label, target = match.groups()
+        if target.startswith(KEPT_LINKS):
+            return match.group(0)
+        path = (page.parent / target.split("#")[0]).resolve()
+        if bang:
+            if path.suffix.lower() in MIME and path.is_file():
+                attachments[path.name] = {MIME[path.suffix.lower()]: base64.b64encode(path.read_bytes()).decode()}
+                return f"![{label}](attachment:{path.name})"
+            return label
+        text = _text_for(path, lang, repo)
+        bare = label.strip("`")
+        if not bare or "/" in bare or bare.endswith((".md", ".py")) or bare == text.strip("`"):
+            return text
+        return f"{label}（{text}）" if lang == "zh" else f"{label} ({text})"
+
+    return LINK.sub(rewrite, text), attachments
+
+
+def _cell(kind: str, index: int, source: str, attachments: dict | None = None) -> dict:
     cell = {"cell_type": kind, "id": f"{kind}-{index}", "metadata": {}, "source": source}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
+    if attachments:
+        cell["attachments"] = attachments
     return cell
 
 
-def lesson_notebook(lesson: Lesson, lang: str = "zh", docs_root: Path = REPO_DOCS) -> dict:
-    """The notebook (nbformat 4.5 as a dict) of `lesson`, with its docs page in `lang` when one is found."""
+def lesson_notebook(lesson: Lesson, lang: str | None = None, docs_root: Path = REPO_DOCS) -> dict:
+    """The notebook (nbformat 4.5 as a dict) of `lesson` in `lang` (default: the learner's language), with its
+    docs page in that language when one is found."""
+    lang = lang or language()
     module = lesson.load()
     page = docs_page(lesson, lang, docs_root)
     if page is not None:
-        markdown = markdown_sections(page.read_text(encoding="utf-8"))
+        markdown = [portable_markdown(s, page, lang, docs_root.parent)
+                    for s in markdown_sections(page.read_text(encoding="utf-8"))]
     else:
-        markdown = [f"# {lesson.number}. {lesson.name}", (module.__doc__ or "").strip()]
-    markdown.insert(1, HEADER[lang].format(name=lesson.name, version=__version__))
+        markdown = [(f"# {lesson.number}. {lesson.name}", {}), ((module.__doc__ or "").strip(), {})]
+    markdown.insert(1, (in_language(HEADER, lang).format(name=lesson.name, version=__version__), {}))
     source = Path(module.__file__).read_text(encoding="utf-8")
-    code = [*code_cells(source), run_cell(lesson)]
-    cells = [_cell("markdown", i, text) for i, text in enumerate(markdown)]
+    code = [*code_cells(source), run_cell(lesson, lang)]
+    cells = [_cell("markdown", i, text, attachments) for i, (text, attachments) in enumerate(markdown)]
     cells += [_cell("code", i, text) for i, text in enumerate(code)]
+    docs = page.relative_to(docs_root.parent).as_posix() if page else None  # never an absolute path
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                          "language_info": {"name": "python"},
-                         "torchstart": {"lesson": lesson.name, "slug": lesson.slug,
-                                        "docs": str(page) if page else None}}}
+                         "torchstart": {"lesson": lesson.name, "slug": lesson.slug, "language": lang,
+                                        "docs": docs}}}
 
 
 def write_notebook(notebook: dict, path: Path, *, force: bool = False) -> Path:

@@ -3,18 +3,26 @@
 A run directory is a folder with a metrics.json (see training/rundir.py for what it holds). The table lists
 `RUNS_ROOT` itself when it is a run, else every folder directly inside it. A folder that looks like a
 run but whose metrics.json is missing or unreadable is listed as a problem, never a crash: runs get
-copied half-way, edited by hand and stopped before their first epoch.
+copied half-way, edited by hand and stopped before their first epoch. What a lesson writes
+(runs/lessons/09-conv-<time>/, with its own tb/) is not a training run: it is counted, not listed.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import DataError
 from ..files import check_input, read_json
+from ..i18n import N_, _
+from ..lessons import LESSONS
+from .columns import pad, width
 
 METRICS = "metrics.json"
+LESSON_STAMP = re.compile(r"-\d{8}-\d{6}")  # runs/lessons/<NN-name>-<YYYYmmdd-HHMMSS> (lessons.runner.default_out)
+SAMPLE_SOURCE = N_("embedded sample")  # metrics.json's data source for the embedded CIFAR-10 sample
+HEADER = (N_("run"), N_("date"), N_("recipe"), N_("data"), N_("epochs"), N_("best acc"), N_("time"))
 
 
 @dataclass(frozen=True)
@@ -43,9 +51,11 @@ class RunTable:
     root: str
     runs: list[RunSummary]
     broken: list[BrokenRun]
+    lessons: list[str] = field(default_factory=list)  # lesson output folders left out
 
     def to_dict(self) -> dict:
-        return {"root": self.root, "runs": [asdict(r) for r in self.runs], "broken": [asdict(b) for b in self.broken]}
+        return {"root": self.root, "runs": [asdict(r) for r in self.runs], "broken": [asdict(b) for b in self.broken],
+                "lessons": self.lessons}
 
 
 def summarize(run_dir: Path, metrics: dict) -> RunSummary:
@@ -64,43 +74,59 @@ def _looks_like_run(folder: Path) -> bool:
     return (folder / METRICS).exists() or (folder / "checkpoints").is_dir() or (folder / "tb").is_dir()
 
 
+def is_lesson_output(folder: Path) -> bool:
+    """A folder a lesson wrote: inside runs/lessons/, or named like one (09-conv, 09-conv-20260101-120000)."""
+    if folder.parent.name == "lessons":
+        return True
+    return any(folder.name == lesson.slug or (folder.name.startswith(lesson.slug) and
+                                              LESSON_STAMP.fullmatch(folder.name[len(lesson.slug):]))
+               for lesson in LESSONS)
+
+
 def list_runs(root: Path = Path("runs")) -> RunTable:
     """Every run under `root`, oldest first, and the run-like folders that could not be read."""
     root = check_input(Path(root).expanduser(), expect="dir", what="runs folder", error=DataError,
                        fix="pass the folder that holds your runs (default runs/)")
     candidates = [root] if (root / METRICS).exists() else sorted(p for p in root.iterdir() if p.is_dir())
-    runs, broken = [], []
+    runs, broken, lessons = [], [], []
     for folder in candidates:
         if not _looks_like_run(folder):
             continue
         if not (folder / METRICS).exists():
-            broken.append(BrokenRun(str(folder), f"no {METRICS} (stopped before its first epoch finished?)"))
+            if is_lesson_output(folder):
+                lessons.append(str(folder))
+                continue
+            broken.append(BrokenRun(str(folder), _("no {file} (stopped before its first epoch finished?)").format(
+                file=METRICS)))
             continue
         try:
             metrics = read_json(folder / METRICS)
         except (OSError, ValueError) as err:  # unreadable, not UTF-8, or not JSON (all ValueErrors but OSError)
-            broken.append(BrokenRun(str(folder), f"{METRICS} is not readable JSON ({err})"))
+            broken.append(BrokenRun(str(folder), _("{file} is not readable JSON ({reason})").format(
+                file=METRICS, reason=err)))
             continue
         try:
             runs.append(summarize(folder, metrics))
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
-            broken.append(BrokenRun(str(folder), f"{METRICS} lacks what torchstart writes "
-                                                 f"({type(err).__name__}: {err})"))
+            broken.append(BrokenRun(str(folder), _("{file} lacks what torchstart writes ({reason})").format(
+                file=METRICS, reason=f"{type(err).__name__}: {err}")))
     runs.sort(key=lambda r: (r.created, r.path))
-    return RunTable(str(root), runs, broken)
+    return RunTable(str(root), runs, broken, lessons)
 
 
 def format_table(table: RunTable) -> str:
-    """The runs as an aligned text table, then one line per unreadable run."""
+    """The runs as an aligned text table, then one line per unreadable run and one for the lessons left out."""
+    lessons = [_("{count} lesson output folders left out: they are not training runs").format(
+        count=len(table.lessons))] if table.lessons else []
     if not table.runs and not table.broken:
-        return f"no runs under {table.root} — start one with: torchstart train"
-    header = ("run", "date", "recipe", "data", "epochs", "best acc", "time")
-    rows = [header]
+        return "\n".join([_("no runs under {root} — start one with: torchstart train").format(root=table.root),
+                          *lessons])
+    rows = [tuple(_(name) for name in HEADER)]
     for r in table.runs:
-        epochs = f"{r.epochs_done}/{r.epochs_planned}" + ("" if r.finished else " stopped")
-        rows.append((r.path, r.created.replace("T", " ")[:16], r.recipe, r.data, epochs,
-                     f"{100 * r.best_test_accuracy:.2f}%", f"{r.seconds:.1f} s"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows] if table.runs else []
+        epochs = f"{r.epochs_done}/{r.epochs_planned}" + ("" if r.finished else " " + _("stopped"))
+        rows.append((r.path, r.created.replace("T", " ")[:16], r.recipe, _(r.data), epochs,
+                     f"{100 * r.best_test_accuracy:.2f}%", _("{seconds:.1f} s").format(seconds=r.seconds)))
+    widths = [max(width(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = ["  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in rows] if table.runs else []
     lines += [f"! {b.path}: {b.reason}" for b in table.broken]
-    return "\n".join(lines)
+    return "\n".join(lines + lessons)

@@ -11,7 +11,8 @@ its English error text included — into one CheckpointError naming the file.
 
 The schema (FORMAT_VERSION 1): format, format_version, model_name, num_classes, classes,
 normalization {mean, std}, input_size [H, W], model_state, torch_version, torchstart_version,
-created, and whatever the writer adds (a training run adds its config, test accuracy and confusion,
+created, resize (how predict brings a photo to input_size: one of RESIZE_MODES; older files have none),
+and whatever the writer adds (a training run adds its config, test accuracy and confusion,
 optimiser/scheduler/RNG state and history: see resume.training_state).
 """
 
@@ -36,6 +37,9 @@ FORMAT = "torchstart.checkpoint"
 FORMAT_VERSION = 1
 UNREADABLE_FIX = "the file is corrupt, truncated or not a PyTorch file: use another one, e.g. checkpoints/last.pt"
 DAMAGED_FIX = "use another checkpoint of the run (checkpoints/best.pt or last.pt), or train again"
+# How a photo becomes input_size: "squash" = both sides to the size, as the course's Resize((32, 32)) (CIFAR-10
+# models); "crop" = shorter side to the size, then the centre square, as image folders are prepared for training.
+RESIZE_MODES = ("squash", "crop")
 
 
 def unwrap(model: nn.Module) -> nn.Module:
@@ -140,6 +144,8 @@ def metadata_problem(checkpoint: dict[str, Any]) -> str | None:
                                                    for k, v in state.items()), "model_state is not a dict of tensors"),
         ("epoch" not in checkpoint or _is_int(checkpoint["epoch"]), f"epoch is {checkpoint.get('epoch')!r}"),
         (config_problem is None, f"config is unreadable ({config_problem})"),
+        (checkpoint.get("resize", "crop") in RESIZE_MODES,
+         f"resize is {checkpoint.get('resize')!r}, not one of {', '.join(RESIZE_MODES)}"),
     ]
     return next((problem for ok, problem in checks if not ok), None)
 

@@ -185,6 +185,9 @@ def epoch_checkpoint(config: TrainConfig, data: ImageData, norm: Normalization, 
     return make_checkpoint(
         state.model, model_name=config.model, classes=data.classes, mean=mean, std=std,
         input_size=tuple(data.train.images.shape[1:3]),  # (H, W) the model was trained at
+        # predict prepares a photo as the training images were: image folders were cropped (data/folders.py);
+        # CIFAR-10 models get the course's test.py, Resize((32, 32)), which squashes a photo to 32×32
+        resize="crop" if data.is_folder else "squash",
         test_accuracy=result.accuracy, test_confusion=result.confusion, config=to_dict(config),
         data_source=data.source, **training_state(state, history))
 

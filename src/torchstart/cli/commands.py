@@ -1,0 +1,227 @@
+"""The course's subcommands: train, evaluate, predict, import-course-model, lessons, lesson.
+
+`add_commands(sub)` adds their parsers; each `cmd_*` runs one, importing what it needs when it runs (so
+building the parser imports no torch), prints what it did in the learner's language and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..config import (
+    DEFAULT_RECIPE,
+    DEVICE_CHOICES,
+    RECIPES,
+    TRAIN_FLAGS,
+    TrainConfig,
+    config_value,
+    recipe,
+    with_overrides,
+)
+from ..i18n import _
+from ..lessons.runner import add_lesson_options
+
+RESIZE_CHOICES = ("squash", "crop")  # training.checkpoint.RESIZE_MODES (a test keeps them equal), without torch
+
+
+def add_device(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", default="auto", help=_("{choices} (default auto: the accelerator if there is "
+                                                           "one)").format(choices="|".join(DEVICE_CHOICES)))
+
+
+def add_commands(sub) -> None:
+    train = sub.add_parser("train", help=_("train the course's CIFAR-10 model (or any registered model on your "
+                                           "images)"),
+                           description=_("Train the course's model on CIFAR-10, or a model of your choice on your own "
+                                         "image folders. Flags you leave out come from the recipe; [fast: … · seed: "
+                                         "…] after a flag is the value each recipe sets."))
+    train.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                       help=_("continue a stopped run from RUN_DIR/checkpoints/last.pt with its own settings "
+                              "(--epochs N trains it further)"))
+    train.add_argument("--overwrite", action="store_true",
+                       help=_("--out already holds a run: start again there, keeping the old run as DIR.old-<time>"))
+    add_train_flags(train)
+
+    evaluate = sub.add_parser("evaluate", help=_("accuracy and loss of a checkpoint on the test set"),
+                              description=_("Accuracy, mean loss and per-class accuracy of a checkpoint on the test "
+                                            "set (image folders: their validation split)."))
+    evaluate.add_argument("checkpoint", type=Path, metavar="CKPT", help=_("a checkpoint (runs/<run>/checkpoints/"
+                                                                          "best.pt)"))
+    evaluate.add_argument("--data-dir", type=Path,
+                          help=_("CIFAR-10, or the image folders the model was trained on (their val split is "
+                                 "used); default: the same search as train"))
+    add_device(evaluate)
+    evaluate.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+    predict = sub.add_parser("predict", help=_("classify images with a checkpoint"),
+                             description=_("The most likely classes of each image, prepared as the checkpoint says "
+                                           "(its size, normalisation and way of resizing)."))
+    predict.add_argument("checkpoint", type=Path, metavar="CKPT", help=_("a checkpoint (runs/<run>/checkpoints/"
+                                                                         "best.pt)"))
+    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE", help=_("image files or folders of images"))
+    predict.add_argument("--topk", type=int, default=3, help=_("how many classes to show per image (default 3)"))
+    predict.add_argument("--resize", choices=RESIZE_CHOICES,
+                         help=_("squash = both sides to the model's size, as the course's Resize((32, 32)); crop = "
+                                "shorter side, then the centre square, as ImageNet models expect (default: what "
+                                "the checkpoint records)"))
+    add_device(predict)
+    predict.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+    course = sub.add_parser("import-course-model", help=_("convert a .pth saved by the course into a checkpoint"),
+                            description=_("Read the course's torch.save(model) or torch.save(model.state_dict()) "
+                                          "file without running code from it, and write a torchstart checkpoint."))
+    course.add_argument("old", type=Path, metavar="OLD.pth", help=_("the file the course's train.py saved"))
+    course.add_argument("new", type=Path, metavar="NEW.pt", help=_("the torchstart checkpoint to write"))
+    course.add_argument("--force", action="store_true",
+                        help=_("replace NEW.pt if it exists (the old one is kept aside)"))
+
+    sub.add_parser("lessons", help=_("list the course's lessons (number, name, goal)"),
+                   description=_("The course's lessons: number, name and what each one teaches."))
+    lesson = sub.add_parser("lesson", help=_("run one lesson of the course"),
+                            description=_("Run one lesson and print what it shows. `torchstart lessons` lists them."))
+    lesson.add_argument("lesson", metavar="NAME|NUMBER", help=_("e.g. conv, 9 or 卷积"))
+    add_lesson_options(lesson)
+
+
+def _shown(value) -> str:
+    return (_("on") if value else _("off")) if isinstance(value, bool) else str(value)
+
+
+def recipe_values(flag) -> str:
+    """What each recipe sets a train flag's field to, for --help: "fast: 128, on a GPU 512 · seed: 64".
+
+    Empty when no recipe sets it (the field stays None/off), and when every recipe agrees and the help
+    already names the default.
+    """
+    values = {name: (config_value(recipe(name), flag.field), config_value(recipe(name, "cuda"), flag.field))
+              for name in sorted(RECIPES)}
+    if flag.field == "recipe" or all(v is None or v is False for pair in values.values() for v in pair):
+        return ""
+    if len(set(values.values())) == 1:
+        return "" if "default" in flag.help else _("every recipe: {value}").format(value=_shown(values["seed"][0]))
+    shown = [f"{name}: {_shown(cpu)}" if cpu == gpu else
+             f"{name}: " + _("{value}, on a GPU {gpu}").format(value=_shown(cpu), gpu=_shown(gpu))
+             for name, (cpu, gpu) in values.items()]
+    return " · ".join(shown)
+
+
+def add_train_flags(parser: argparse.ArgumentParser) -> None:
+    """One argparse option per row of config.TRAIN_FLAGS; every default is None (= the recipe's value)."""
+    for flag in TRAIN_FLAGS:
+        values = recipe_values(flag)
+        text = _(flag.help) + (f" [{values}]" if values else "")
+        if flag.type is None:
+            parser.add_argument(flag.name, dest=flag.field, action="store_true", default=None, help=text)
+        else:
+            parser.add_argument(flag.name, dest=flag.field, type=flag.type, metavar=flag.metavar,
+                                choices=flag.choices, help=text)
+
+
+def train_flags(args: argparse.Namespace) -> dict:
+    """The `train` flags as config fields; None = not given."""
+    return {flag.field: getattr(args, flag.field) for flag in TRAIN_FLAGS}
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The recipe (as tuned for the device that will run it) with every flag the learner gave on top."""
+    from ..device import pick_device
+
+    base = recipe(args.recipe or DEFAULT_RECIPE, pick_device(args.device or "auto").type)
+    return with_overrides(base, **train_flags(args)).validate()
+
+
+def format_epoch_line(record, epochs: int) -> str:
+    return _("epoch {epoch:>3}/{epochs}  train_loss {train_loss:.4f}  test_loss {test_loss:.4f}  "
+             "test_acc {accuracy:5.2f}%  {seconds:6.1f} s  {speed:,.0f} img/s").format(
+        epoch=record.epoch, epochs=epochs, train_loss=record.train_loss, test_loss=record.test_loss,
+        accuracy=100 * record.test_accuracy, seconds=record.epoch_seconds, speed=record.train_images_per_s)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..errors import TrainingInterrupted
+    from ..training.job import train
+    from ..training.resume import restarted_run, resume_point
+
+    point = None if args.resume is None else resume_point(args.resume, **train_flags(args))
+    config = train_config(args) if point is None else point.config
+    if point is None and (restart := restarted_run(config)) is not None:  # torchrun restarted us: continue by ourselves
+        point, config = restart, restart.config
+    try:
+        result = train(config, resume=point, overwrite=args.overwrite, report=lambda line: print(line, flush=True),
+                       on_epoch=lambda record: print(format_epoch_line(record, config.epochs), flush=True))
+    except TrainingInterrupted as stop:
+        print(stop.advice(), file=sys.stderr)
+        return 128 + stop.signum  # 130 for Ctrl-C, 143 for SIGTERM
+    if not result.is_main:  # torchrun: rank 0 prints the summary
+        return 0
+    h = result.history
+    print(_("best test accuracy {accuracy:.2f}% (epoch {epoch}) in {seconds:.1f} s; wrote {run}/metrics.json, "
+            "curves.png, confusion_matrix.png").format(accuracy=100 * h.best_test_accuracy, epoch=h.best_epoch,
+                                                      seconds=h.elapsed_seconds, run=result.run_dir))
+    print(_("next: torchstart evaluate {checkpoint}").format(checkpoint=result.best_checkpoint))
+    print(_("      torchstart predict {checkpoint} your_image.jpg").format(checkpoint=result.best_checkpoint))
+    print(_("      tensorboard --logdir {logdir}").format(logdir=result.run_dir / "tb"))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ..inference import evaluate_checkpoint
+
+    report = evaluate_checkpoint(args.checkpoint, args.data_dir, args.device)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+        return 0
+    print(report.data)
+    print(_("{checkpoint} (epoch {epoch}): accuracy {accuracy:.2f}% on {count} test images, mean loss {loss:.4f}")
+          .format(checkpoint=report.checkpoint, epoch=report.epoch, accuracy=100 * report.accuracy,
+                  count=report.num_images, loss=report.loss))
+    for name, acc in report.per_class_accuracy.items():
+        print(f"  {name:<12} {100 * acc:6.2f}%  {'#' * round(40 * acc)}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from ..inference import predict_images
+
+    predictions = predict_images(args.checkpoint, args.images, args.topk, args.device, resize=args.resize)
+    if args.json:
+        print(json.dumps({"predictions": [p.to_dict() for p in predictions]}))  # not text
+        return 0
+    for p in predictions:
+        print(f"{p.image}: " + ", ".join(f"{name} {100 * prob:.1f}%" for name, prob in p.top))
+    return 0
+
+
+def cmd_import_course_model(args: argparse.Namespace) -> int:
+    from ..course_import import import_course_model
+
+    import_course_model(args.old, args.new, force=args.force)
+    print(_("wrote {new}: the course's Tudui with the weights of {old} (inputs as in the course's test.py: "
+            "Resize((32, 32)), then ToTensor)").format(new=args.new, old=args.old))
+    print(_("next: torchstart evaluate {checkpoint}").format(checkpoint=args.new))
+    return 0
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    from ..lessons.runner import listing
+
+    print(listing())
+    print(_("run one: torchstart lesson NUMBER|NAME [--json] [--out DIR]"))
+    return 0
+
+
+def cmd_lesson(args: argparse.Namespace) -> int:
+    from ..lessons import find_lesson
+    from ..lessons.runner import format_result, report_to_stderr, run_lesson
+
+    lesson = find_lesson(args.lesson)
+    result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device, report=report_to_stderr)
+    print(format_result(lesson, result, args.json))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "lessons": cmd_lessons,
+            "lesson": cmd_lesson, "import-course-model": cmd_import_course_model}
