@@ -1,6 +1,10 @@
-"""Lesson 1 (env): versions, accelerator report, the auto device and a matmul on it."""
+"""Lesson 1 (env): the interpreter and its environment, the course's conda commands, versions, accelerator
+report, the auto device and a matmul on it."""
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -9,6 +13,59 @@ import torchvision
 from torchstart.device import pick_device
 from torchstart.errors import DeviceError
 from torchstart.lessons import env
+from torchstart.lessons.env import environment_kind
+
+
+def test_the_interpreter_is_the_one_running(lesson_result):
+    result = lesson_result("env")
+    assert result.executable == sys.executable and result.prefix == sys.prefix
+    assert result.base_prefix == sys.base_prefix
+    expected = ("conda" if (Path(sys.prefix) / "conda-meta").is_dir()
+                else "venv" if sys.prefix != sys.base_prefix else "system")
+    assert result.env_kind == expected
+    text = env.describe(result)
+    assert f"this Python: {sys.executable}" in text and f"choose this interpreter: {sys.executable}" in text
+
+
+def test_environment_kind_from_the_folders(tmp_path):
+    conda = tmp_path / "envs" / "pytorch"
+    (conda / "conda-meta").mkdir(parents=True)
+    venv, base = tmp_path / "venv", tmp_path / "python"
+    venv.mkdir()
+    base.mkdir()
+    assert environment_kind(conda, conda) == "conda"  # an env made by `conda create`
+    assert environment_kind(venv, base) == "venv"  # sys.prefix != sys.base_prefix
+    assert environment_kind(base, base) == "system"
+
+
+@pytest.mark.parametrize("conda_env, conda_prefix, expected, said", [
+    (None, None, False, "no environment is activated in this shell"),
+    ("pytorch", "RUNNING", True, "pytorch is activated, and it is the one running this lesson"),
+    ("base", "ELSEWHERE", False, "base is activated in this shell"),
+])
+def test_what_conda_says_about_this_shell(monkeypatch, tmp_path, conda_env, conda_prefix, expected, said):
+    for name, value in (("CONDA_DEFAULT_ENV", conda_env), ("CONDA_PREFIX", conda_prefix)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, {"RUNNING": sys.prefix, "ELSEWHERE": str(tmp_path)}.get(value, value))
+    result = env.run(out=tmp_path)
+    assert result.conda_env == conda_env and result.conda_env_runs is expected
+    assert said in env.describe(result)
+
+
+def test_the_course_conda_commands_are_shown_not_run(monkeypatch, tmp_path):
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError("the lesson must not run conda (or anything else)")
+
+    monkeypatch.setattr(subprocess, "Popen", no_subprocess)
+    result = env.run(out=tmp_path)
+    assert result.conda_commands[:2] == ["conda create -n pytorch python=3.11", "conda activate pytorch"]
+    assert {"conda deactivate", "conda remove --name pytorch --all", "pip install torch torchvision",
+            "conda env create -f environment.yml"} <= set(result.conda_commands)
+    text = env.describe(result)
+    assert all(f"    {command}" in text for command in result.conda_commands)
+    assert "the prompt then starts with (pytorch)" in text
 
 
 def test_versions_are_the_installed_ones(lesson_result):
