@@ -1,12 +1,47 @@
-"""Lesson 2 (dir_help): dir() finds the data classes, help() text is captured and read."""
+"""Lesson 2 (dir_help): dir() with and without an argument, dir(math), help() text of torch's and our own
+classes, captured and read."""
 
 import contextlib
 import io
+import math
 
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from torchstart.lessons.dir_help import help_text, kind_of, public_names
+from torchstart.lessons.dir_help import Thermometer, help_text, kind_of, names_in_scope, own_part, public_names
+
+
+def test_dir_without_an_argument_lists_the_names_of_its_scope(lesson_result):
+    assert lesson_result("dir_help").scope_names == ["batch_size", "data", "my_function"]
+    assert names_in_scope([]) == ["batch_size", "data", "my_function"]  # names, not values
+
+    def another(x):
+        y = x + 1
+        return dir(), y
+
+    assert another(1)[0] == ["x", "y"]
+
+
+def test_dir_of_math(lesson_result):
+    result = lesson_result("dir_help")
+    assert result.math_name_count == len([n for n in dir(math) if not n.startswith("_")]) > 40
+    kinds = {item.name: (item.found, item.kind) for item in result.math_lookups}
+    assert kinds == {"math.pi": (True, "float"), "math.sin": (True, "function"), "math.cos": (True, "function"),
+                     "math.sqrt": (True, "function")}
+
+
+def test_help_on_our_own_class_shows_its_docstrings(lesson_result):
+    own = lesson_result("dir_help").own_class_help
+    assert own[0] == "Help on class Thermometer in module torchstart.lessons.dir_help:"
+    text = "\n".join(own)
+    assert Thermometer.__doc__.splitlines()[0] in text  # the class docstring, as written
+    assert "fahrenheit(self)" in text and Thermometer.fahrenheit.__doc__ in text
+    assert "__weakref__" not in text and not own[-1].strip(" |") == ""  # Python's boilerplate is cut off
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        help(Thermometer)
+    assert own_part(printed.getvalue().splitlines()) == own  # the same text help() prints
+    assert Thermometer(100).fahrenheit() == 212
 
 
 def test_dir_finds_dataset_and_dataloader(lesson_result):
