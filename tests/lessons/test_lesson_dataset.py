@@ -1,9 +1,25 @@
-"""Lesson 3 (dataset): label = folder name, concatenation, RGB conversion, batching, workers."""
+"""Lesson 3 (dataset): the course's toy CustomDataset and drop_last; label = folder name, concatenation,
+RGB conversion, batching, workers."""
 
 import pytest
 
 from conftest import shared_data
-from torchstart.lessons.dataset import BATCH_SIZE, SIZE, run
+from torchstart.lessons.dataset import BATCH_SIZE, SIZE, TOY_DATA, CustomDataset, run, toy_batches
+
+
+def test_toy_dataset_in_batches_of_three_with_and_without_drop_last(lesson_result):
+    result = lesson_result("dataset")
+    assert result.toy_length == len(CustomDataset(TOY_DATA)) == 8
+    assert result.toy_batches == [[1, 2, 3], [4, 5, 6], [7, 8]]  # 8 = 3 + 3 + 2, in order (shuffle=False)
+    assert result.toy_batches_drop_last == [[1, 2, 3], [4, 5, 6]]  # the short [7, 8] is dropped
+
+
+def test_toy_shuffle_keeps_the_sizes_and_every_number_once(lesson_result):
+    shuffled = lesson_result("dataset").toy_batches_shuffled
+    assert [len(batch) for batch in shuffled] == [3, 3, 2]
+    assert sorted(n for batch in shuffled for n in batch) == TOY_DATA and shuffled != [[1, 2, 3], [4, 5, 6], [7, 8]]
+    assert toy_batches(shuffle=True) == shuffled  # seeded: the same on every run
+    assert [len(batch) for batch in toy_batches(shuffle=True, drop_last=True)] == [3, 3]
 
 
 def test_sample_counts_concat_and_first_item(lesson_result):
