@@ -12,6 +12,7 @@ from tensorboard.compat.proto.graph_pb2 import GraphDef
 
 from torchstart.data import find_cifar10
 from torchstart.lessons._shared import read_image, sample_image_path
+from torchstart.lessons.tensorboard import forget_earlier_runs
 from torchstart.models import TUDUI_LAYERS
 
 
@@ -76,6 +77,7 @@ def test_histogram_of_conv1_weights(events):
     assert -bound <= histo.min < histo.max <= bound
     assert sum(histo.bucket) == histo.num
     assert result.tags["histograms"] == ["tudui/conv1.weight"]
+    assert result.histogram_values == histo.num == 2400
 
 
 def test_graph_has_the_course_models_layers(events):
@@ -105,6 +107,25 @@ def test_embedding_projector_files(lesson_result):
     with Image.open(folder / "sprite.png") as sprite:
         assert sprite.size == (8 * 32, 8 * 32)  # 64 thumbnails in an 8×8 sprite
     assert set(result.embedding_files) >= {log_dir / "projector_config.pbtxt", folder / "tensors.tsv"}
+    assert result.embedding_shape == vectors.shape == (64, 192)
+
+
+def test_three_ant_images_and_one_grid_are_logged(lesson_result):
+    # the page used to say two ants appear: the lesson logs the photo three ways, plus the CIFAR grid
+    tags = lesson_result("tensorboard").tags["images"]
+    assert [tag for tag in tags if tag.startswith("ant/")] == ["ant/opencv_as_bgr", "ant/opencv_rgb_hwc",
+                                                              "ant/tensor_chw"]
+    assert len(tags) == 4
+
+
+def test_a_second_run_into_the_same_folder_starts_clean(tmp_path):
+    log_dir = tmp_path / "tb"
+    (log_dir / "00000" / "cifar_pixels").mkdir(parents=True)
+    (log_dir / "events.out.tfevents.1.host").write_bytes(b"old")
+    keep = log_dir / "notes.txt"
+    keep.write_text("mine")
+    forget_earlier_runs(log_dir)
+    assert sorted(p.name for p in log_dir.iterdir()) == ["notes.txt"]  # only the lesson's own records go
 
 
 def test_result_says_how_to_start_tensorboard(lesson_result):

@@ -15,6 +15,7 @@ was written is there.
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from ..data import ImageData, find_cifar10
 from ..files import writable_dir
+from ..i18n import _
 from ..models import Tudui
 from ._shared import read_image, sample_image_path
 from .runner import lesson_main
@@ -43,12 +45,14 @@ class Result:
     scalar_steps: int  # how many y=2x points came back
     scalar_max_error: float  # largest |value read back − 2·step|
     image_shapes: dict[str, tuple[int, ...]]  # what each image tag was given (before TensorBoard's conversion)
+    histogram_values: int  # how many numbers the histogram counts: conv1's 32·3·5·5 weights
+    embedding_shape: tuple[int, int]  # (images, numbers per image) in the projector
     graph_written: bool
     embedding_files: list[Path]  # the projector's config and the tsv/png files next to the event file
     command: str  # how to look at it
 
 
-def write_embedding(writer: SummaryWriter, cifar: ImageData) -> None:
+def write_embedding(writer: SummaryWriter, cifar: ImageData) -> tuple[int, int]:
     """The first EMBEDDING_SIZE test images as points in TensorBoard's projector, labelled with their class.
 
     One row per image: 4×4 average pooling keeps 3·8·8 = 192 numbers per image, so the projector's
@@ -58,10 +62,31 @@ def write_embedding(writer: SummaryWriter, cifar: ImageData) -> None:
     features = F.avg_pool2d(pixels, 4).flatten(1)  # (64, 192)
     labels = [cifar.classes[int(i)] for i in cifar.test.labels[:EMBEDDING_SIZE]]
     writer.add_embedding(features, metadata=labels, label_img=pixels, global_step=0, tag=EMBEDDING_TAG)
+    return tuple(features.shape)
+
+
+def write_graph(writer: SummaryWriter, model: torch.nn.Module) -> None:
+    with warnings.catch_warnings():
+        # add_graph traces the model with torch.jit.trace, which newer torch marks as deprecated; the
+        # graph is still written, so the warning would only distract here.
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace.*", category=FutureWarning)
+        writer.add_graph(model, torch.zeros(1, 3, 32, 32))  # traced with one (1, 3, 32, 32) input
+
+
+def forget_earlier_runs(log_dir: Path) -> None:
+    """Remove what an earlier run of this lesson wrote to `log_dir`.
+
+    TensorBoard reads every event file in a folder: run the lesson twice with the same --out and each
+    y = 2x point would come back twice (the course's own `logs` folder grows the same way).
+    """
+    for old in log_dir.glob("events.out.tfevents.*"):
+        old.unlink()
+    shutil.rmtree(log_dir / "00000", ignore_errors=True)  # the embedding, in a folder named after global_step 0
 
 
 def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
     log_dir = writable_dir(out) / "tb"
+    forget_earlier_runs(log_dir)
     writer = SummaryWriter(log_dir=str(log_dir))
 
     for x in range(100):  # the course's first example: one point per step, y = 2x
@@ -85,13 +110,9 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
     conv1 = model.model[0].weight.detach()  # (32, 3, 5, 5): 2,400 numbers
     writer.add_histogram("tudui/conv1.weight", conv1, 0)
 
-    write_embedding(writer, cifar)
+    embedding_shape = write_embedding(writer, cifar)
 
-    with warnings.catch_warnings():
-        # add_graph traces the model with torch.jit.trace, which newer torch marks as deprecated; the
-        # graph is still written, so the warning would only distract here.
-        warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace.*", category=FutureWarning)
-        writer.add_graph(model, torch.zeros(1, 3, 32, 32))  # traced with one (1, 3, 32, 32) input
+    write_graph(writer, model)
     writer.close()  # flushes everything to disk; without it the last records can be missing
 
     # Read back with TensorBoard's own reader (size_guidance 0 = keep every record, not a sample).
@@ -99,13 +120,16 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
     events.Reload()
     found = events.Tags()
     points = events.Scalars(SCALAR_TAG)
+    histogram = events.Histograms("tudui/conv1.weight")[0].histogram_value
     return Result(
         log_dir=log_dir,
         tags={kind: sorted(found[kind]) for kind in ("scalars", "images", "histograms")},
         scalar_steps=len(points),
         scalar_max_error=max(abs(p.value - 2 * p.step) for p in points),
-        image_shapes={**{tag: tuple(image.shape) for tag, (image, _) in image_inputs.items()},
+        image_shapes={**{tag: tuple(image.shape) for tag, (image, _format) in image_inputs.items()},
                       "cifar/batch": tuple(batch.shape)},
+        histogram_values=int(histogram.num),
+        embedding_shape=embedding_shape,
         graph_written=bool(found["graph"]),
         embedding_files=sorted(p for p in log_dir.rglob("*") if p.suffix in (".pbtxt", ".tsv", ".png")),
         command=f"tensorboard --logdir {log_dir}",
@@ -113,15 +137,19 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
 
 
 def describe(result: Result) -> str:
-    lines = [f"log dir: {result.log_dir}",
-             f"scalars: {result.tags['scalars']} — {result.scalar_steps} points read back, "
-             f"largest |value − 2·step| = {result.scalar_max_error:g}"]
-    lines += [f"image {tag}: given {shape}" for tag, shape in result.image_shapes.items()]
-    lines += [f"images read back: {result.tags['images']}",
-              f"histograms read back: {result.tags['histograms']}",
-              f"graph read back: {result.graph_written}",
-              "embedding files: " + ", ".join(str(p.relative_to(result.log_dir)) for p in result.embedding_files),
-              f"look at it: {result.command}   (then open http://localhost:6006)"]
+    lines = [_("log dir: {log_dir}").format(log_dir=result.log_dir),
+             _("scalars: {tags} — {count} points read back, largest |value − 2·step| = {error:g}").format(
+                 tags=result.tags["scalars"], count=result.scalar_steps, error=result.scalar_max_error)]
+    lines += [_("image {tag}: given {shape}").format(tag=tag, shape=shape)
+              for tag, shape in result.image_shapes.items()]
+    lines += [_("images read back: {tags}").format(tags=result.tags["images"]),
+              _("histograms read back: {tags}, {count} values").format(
+                  tags=result.tags["histograms"], count=result.histogram_values),
+              _("graph read back: {written}").format(written=result.graph_written),
+              _("embedding: {images} images × {numbers} numbers; files: {files}").format(
+                  images=result.embedding_shape[0], numbers=result.embedding_shape[1],
+                  files=", ".join(str(p.relative_to(result.log_dir)) for p in result.embedding_files)),
+              _("look at it: {command}   (then open http://localhost:6006)").format(command=result.command)]
     return "\n".join(lines)
 
 
