@@ -1,4 +1,5 @@
-"""Lesson 5 (opencv): shapes and dtypes of the course's operations, BGR vs RGB, non-ASCII paths, no imshow."""
+"""Lesson 5 (opencv): reading and setting a pixel, shapes and dtypes of the course's operations, BGR vs RGB,
+non-ASCII paths, no imshow."""
 
 import cv2
 import numpy as np
@@ -8,12 +9,39 @@ from PIL import Image
 from torchstart.errors import ImageError
 from torchstart.lessons import opencv
 from torchstart.lessons._shared import read_image, sample_image_path
-from torchstart.lessons.opencv import operations, write_image
+from torchstart.lessons.opencv import operations, pixel_demo, write_image
 
 
 @pytest.fixture(scope="module")
 def image():
     return read_image(sample_image_path())  # (H, W, 3) uint8 BGR
+
+
+def test_a_pixel_is_image_y_x_in_bgr_order(lesson_result, image):
+    pixel = lesson_result("opencv").pixel
+    h, w = image.shape[:2]
+    assert (pixel.y, pixel.x) == (h // 3, w * 4 // 5) and pixel.x >= h  # x is past the last row
+    assert pixel.bgr == image[pixel.y, pixel.x].tolist() == image[pixel.y][pixel.x].tolist()
+    # Pillow takes (x, y) and gives R, G, B: the same pixel, channels reversed (a level or two between decoders)
+    assert np.abs(np.array(pixel.pil_rgb[::-1]) - pixel.bgr).max() <= 3
+    assert pixel.swapped_error == f"index {pixel.x} is out of bounds for axis 0 with size {h}"
+    assert pixel.swapped is None
+
+
+def test_setting_a_pixel_changes_that_pixel_only(lesson_result, image):
+    pixel = lesson_result("opencv").pixel
+    assert pixel.painted == [0, 0, 255] and pixel.changed == 1  # B=0, G=0, R=255: red
+    before = image.copy()
+    pixel_demo(image, sample_image_path())
+    np.testing.assert_array_equal(image, before)  # the lesson paints a copy
+
+
+def test_a_portrait_image_reads_another_pixel_when_x_and_y_are_swapped(tmp_path):
+    portrait = np.arange(40 * 30 * 3, dtype=np.uint8).reshape(40, 30, 3)  # H=40 > W=30
+    path = write_image(tmp_path / "portrait.png", portrait)
+    pixel = pixel_demo(portrait, path)
+    assert (pixel.y, pixel.x) == (13, 24) and pixel.swapped_error == ""
+    assert pixel.swapped == portrait[24, 13].tolist() != pixel.bgr
 
 
 def test_shapes_and_dtypes(lesson_result, image):

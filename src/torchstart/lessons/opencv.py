@@ -6,7 +6,12 @@
 （本课从不调用它，结果都写成文件）；含中文的路径要用 `np.fromfile` + `cv2.imdecode` 读、
 `cv2.imencode(...)[1].tofile(...)` 写。
 
-English: run the course's everyday OpenCV operations on a photo from the ants/bees sample — grayscale,
+像素怎么读写：`image[y, x]` 先写行（y）再写列（x），得到的三个数按 B、G、R 排列；`image[y, x] = (0, 0, 255)`
+把这个像素改成红色，再读回来核对。
+
+English: read and set one pixel first: `image[y, x]` takes the row (y) before the column (x) and gives the
+three numbers in B, G, R order; `image[y, x] = (0, 0, 255)` makes that pixel red, read back to check. Then
+run the course's everyday OpenCV operations on a photo from the ants/bees sample — grayscale,
 HSV, box blur, Gaussian blur, Canny edges, erode, dilate, opening, closing, half-size resize, a 45°
 rotation and saving — record the shape and dtype of each result and lay them out in one contact sheet
 PNG. Along the way it shows three pitfalls: OpenCV gives BGR, not RGB; `imshow` needs a display (the
@@ -27,7 +32,8 @@ from PIL import Image
 
 from ..errors import ImageError
 from ..files import writable_dir
-from ._shared import read_image, sample_image_path
+from ..i18n import _
+from ._shared import error_text, read_image, sample_image_path
 from .runner import lesson_main
 
 NON_ASCII_NAME = "蚂蚁 图片.jpg"  # Chinese characters and a space: the two things that trip up file APIs
@@ -36,8 +42,21 @@ LABEL_HEIGHT = 22  # pixels of white strip above each panel for its name
 
 
 @dataclass
+class Pixel:
+    y: int  # row, counted from the top
+    x: int  # column, counted from the left
+    bgr: list[int]  # image[y, x]: OpenCV's channel order
+    pil_rgb: list[int]  # Pillow's getpixel((x, y)) of the same file: x first, channels R, G, B
+    swapped_error: str  # what image[x, y] raises (x past the last row), "" if that is another pixel
+    swapped: list[int] | None  # image[x, y] when it does not raise: a different pixel
+    painted: list[int]  # image[y, x] read back after image[y, x] = (0, 0, 255)
+    changed: int  # pixels that differ after the assignment: exactly one
+
+
+@dataclass
 class Result:
     source: Path  # the sample photo
+    pixel: Pixel
     shapes: dict[str, tuple[int, ...]]  # operation → shape of its result, e.g. "gray" → (H, W)
     dtypes: dict[str, str]  # operation → numpy dtype of its result
     hue_max: int  # largest hue in the HSV image: OpenCV stores hue as 0–179 (degrees / 2) in uint8
@@ -57,9 +76,24 @@ def write_image(path: Path, image: np.ndarray) -> Path:
     """Encode `image` (BGR or gray) in the format of the path's suffix and write it; any path works."""
     ok, encoded = cv2.imencode(Path(path).suffix, image)
     if not ok:
-        raise ImageError(f"OpenCV could not encode an image as {Path(path).suffix}", "use .png or .jpg")
+        raise ImageError(_("OpenCV could not encode an image as {suffix}").format(suffix=Path(path).suffix),
+                         _("use .png or .jpg"))
     encoded.tofile(path)
     return Path(path)
+
+
+def pixel_demo(image: np.ndarray, source: Path) -> Pixel:
+    """Read one pixel, compare it with Pillow's, and set it to red on a copy (the course's 五.5.1 三)."""
+    height, width = image.shape[:2]
+    y, x = height // 3, width * 4 // 5  # right of the middle: in a landscape photo x is larger than any row number
+    with Image.open(source) as pil:
+        pil_rgb = list(pil.convert("RGB").getpixel((x, y)))  # Pillow asks for (x, y): the other way round
+    swapped_error = error_text(lambda: image[x, y], IndexError)  # the usual slip: x written first
+    painted = image.copy()  # keep the original for the operations below
+    painted[y, x] = (0, 0, 255)  # B=0, G=0, R=255: red (the course's [255, 0, 0] is blue)
+    return Pixel(y=y, x=x, bgr=image[y, x].tolist(), pil_rgb=pil_rgb, swapped_error=swapped_error,
+                 swapped=None if swapped_error else image[x, y].tolist(), painted=painted[y, x].tolist(),
+                 changed=int((painted != image).any(axis=2).sum()))
 
 
 def operations(image: np.ndarray) -> dict[str, np.ndarray]:
@@ -126,7 +160,8 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
     non_ascii_equal = bool(np.array_equal(read_image(non_ascii), image))
     plain_imread_ok = cv2.imread(str(non_ascii)) is not None  # Linux/macOS: usually True; Windows: often None
 
-    return Result(source=source, shapes={name: tuple(a.shape) for name, a in results.items()},
+    return Result(source=source, pixel=pixel_demo(image, source),
+                  shapes={name: tuple(a.shape) for name, a in results.items()},
                   dtypes={name: str(a.dtype) for name, a in results.items()},
                   hue_max=int(results["hsv"][..., 0].max()),
                   canny_values=sorted(int(v) for v in np.unique(results["canny"])),
@@ -135,19 +170,34 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
                   plain_imread_ok=plain_imread_ok, platform=sys.platform)
 
 
+def pixel_lines(p: Pixel) -> list[str]:
+    swapped = (_("image[x, y] = image[{x}, {y}] raises IndexError: {error}").format(x=p.x, y=p.y, error=p.swapped_error)
+               if p.swapped_error else
+               _("image[x, y] = image[{x}, {y}] is another pixel: {value}").format(x=p.x, y=p.y, value=p.swapped))
+    return [_("pixel at row y={y}, column x={x}: image[y, x] = {bgr}  (B, G, R)").format(y=p.y, x=p.x, bgr=p.bgr),
+            _("    Pillow's getpixel((x, y)) of the same file: {rgb}  (R, G, B)").format(rgb=p.pil_rgb),
+            "    " + swapped,
+            _("    after image[y, x] = (0, 0, 255): {value} — red; {changed} pixel changed").format(
+                value=p.painted, changed=p.changed)]
+
+
 def describe(result: Result) -> str:
-    lines = [f"sample image: {result.source}", "operation     shape            dtype"]
+    lines = [_("sample image: {source}").format(source=result.source), *pixel_lines(result.pixel),
+             _("operation     shape            dtype")]
     for name, shape in result.shapes.items():
         lines.append(f"    {name:<10}{str(shape):<17}{result.dtypes[name]}")
-    plain = "read it" if result.plain_imread_ok else "returned None"
+    plain = _("read it") if result.plain_imread_ok else _("returned None")
     lines += [
-        f"HSV hue goes up to {result.hue_max} (OpenCV stores hue 0–179 in uint8); Canny values: {result.canny_values}",
-        f"cv2.imwrite returned {result.imwrite_ok} for {result.saved}",
-        f"contact sheet: {result.contact_sheet}",
-        f"mean |OpenCV − Pillow| per pixel: as BGR {result.bgr_vs_pil:.1f}, after [..., ::-1] {result.rgb_vs_pil:.2f}",
-        f"non-ASCII path {result.non_ascii_path.name!r}: np.fromfile + imdecode gives the same pixels: "
-        f"{result.non_ascii_equal}; plain cv2.imread {plain} on {result.platform}",
-        "no cv2.imshow: it needs a screen (and is missing from opencv-python-headless); open the PNG instead",
+        _("HSV hue goes up to {hue} (OpenCV stores hue 0–179 in uint8); Canny values: {values}").format(
+            hue=result.hue_max, values=result.canny_values),
+        _("cv2.imwrite returned {ok} for {path}").format(ok=result.imwrite_ok, path=result.saved),
+        _("contact sheet: {path}").format(path=result.contact_sheet),
+        _("mean |OpenCV − Pillow| per pixel: as BGR {bgr:.1f}, after [..., ::-1] {rgb:.2f}").format(
+            bgr=result.bgr_vs_pil, rgb=result.rgb_vs_pil),
+        _("non-ASCII path {name!r}: np.fromfile + imdecode gives the same pixels: {equal}; "
+          "plain cv2.imread {plain} on {platform}").format(
+              name=result.non_ascii_path.name, equal=result.non_ascii_equal, plain=plain, platform=result.platform),
+        _("no cv2.imshow: it needs a screen (and is missing from opencv-python-headless); open the PNG instead"),
     ]
     return "\n".join(lines)
 
