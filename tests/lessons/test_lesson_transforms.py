@@ -1,4 +1,5 @@
-"""Lesson 6 (transforms): each transform checked against a hand computation or torch, RGBA, v2 and TensorBoard."""
+"""Lesson 6 (transforms): each transform checked against a hand computation or torch, the course's Compose and
+Normalize claim, Resize's interpolation, RGBA, v2 and TensorBoard."""
 
 import numpy as np
 import pytest
@@ -9,8 +10,9 @@ from torchvision import transforms
 from torchvision.transforms import v2
 
 from torchstart.data.images import open_rgb
+from torchstart.lessons import transforms as lesson
 from torchstart.lessons._shared import sample_image_path
-from torchstart.lessons.transforms import rgba_version
+from torchstart.lessons.transforms import course_compose, interpolations, rgba_version
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,47 @@ def test_normalize_half_maps_to_minus_one_one(lesson_result, pixels):
     assert result.normalized.min == pytest.approx(2 * result.to_tensor.min - 1)
     x = torch.rand(3, 5, 7)
     torch.testing.assert_close(transforms.Normalize([0.5] * 3, [0.5] * 3)(x), 2 * x - 1)
+
+
+def test_the_course_compose_without_to_tensor_is_a_type_error_and_to_tensor_fixes_it(lesson_result, pixels):
+    result = lesson_result("transforms")
+    assert result.course_compose_error.startswith("img should be Tensor Image. Got <class 'PIL.Image")
+    assert result.course_compose_fixed.shape == (3, 224, 224) and result.course_compose_fixed.dtype == "float32"
+    # ImageNet's mean and std: a pixel of 0 goes to −mean/std, a pixel of 1 to (1 − mean)/std
+    lowest = min(-m / s for m, s in zip(lesson.IMAGENET_MEAN, lesson.IMAGENET_STD))
+    highest = max((1 - m) / s for m, s in zip(lesson.IMAGENET_MEAN, lesson.IMAGENET_STD))
+    assert lowest - 1e-3 <= result.course_compose_fixed.min < result.course_compose_fixed.max <= highest + 1e-3
+    error, fixed = course_compose(Image.fromarray(pixels))
+    assert error == result.course_compose_error and fixed.shape == (3, 224, 224)
+
+
+def test_normalize_half_does_not_make_mean_and_std_one_half(lesson_result, pixels):
+    result = lesson_result("transforms")
+    x = torch.from_numpy(pixels).permute(2, 0, 1).float() / 255
+    before, half, own = result.channels_before, result.channels_half, result.channels_own
+    torch.testing.assert_close(torch.tensor(before.mean), x.mean(dim=(1, 2)))
+    torch.testing.assert_close(torch.tensor(before.std), x.std(dim=(1, 2)))
+    # out = (x − 0.5) / 0.5 = 2x − 1: the mean becomes 2m − 1 and the std 2s, whatever they were
+    torch.testing.assert_close(torch.tensor(half.mean), 2 * torch.tensor(before.mean) - 1)
+    torch.testing.assert_close(torch.tensor(half.std), 2 * torch.tensor(before.std))
+    assert all(abs(m - 0.5) > 0.1 for m in half.mean) and all(abs(s - 0.5) > 0.1 for s in half.std)
+    # standardising with the image's own mean and std is what gives mean 0 and std 1
+    assert max(abs(m) for m in own.mean) < 1e-5 and max(abs(s - 1) for s in own.std) < 1e-5
+
+
+def test_resize_bilinear_versus_nearest(lesson_result, pixels):
+    result = lesson_result("transforms")
+    assert result.interpolation_size == (3, *lesson.SMALL)
+    assert 0 < result.bilinear_vs_nearest_mean < result.bilinear_vs_nearest_max <= 255
+    bilinear, nearest = interpolations(Image.fromarray(pixels))
+    levels = ((bilinear - nearest).abs() * 255).round()
+    assert float(levels.mean()) == pytest.approx(result.bilinear_vs_nearest_mean)
+    # nearest copies source pixels; bilinear (antialiased) averages, so most of its colours are new
+    colours = {tuple(p) for p in pixels.reshape(-1, 3).tolist()}
+    nearest_px, bilinear_px = ([tuple(p) for p in (t.permute(1, 2, 0) * 255).round().int().reshape(-1, 3).tolist()]
+                               for t in (nearest, bilinear))
+    assert all(p in colours for p in nearest_px)
+    assert sum(p not in colours for p in bilinear_px) > len(bilinear_px) // 4
 
 
 def test_sizes_of_resize_and_crops(lesson_result, pixels):
@@ -104,6 +147,7 @@ def test_transformed_images_are_in_tensorboard(lesson_result):
     events = EventAccumulator(str(result.log_dir), size_guidance={"images": 0})
     events.Reload()
     assert sorted(events.Tags()["images"]) == sorted(result.tags)
-    assert {"ToTensor", "Normalize", "Resize", "Compose", "RGBA_as_RGB"} <= set(result.tags)
+    assert {"ToTensor", "Normalize", "Resize", "Compose", "RGBA_as_RGB", "Resize_bilinear", "Resize_nearest"} <= set(
+        result.tags)
     resized = events.Images("Resize")[0]
     assert (resized.height, resized.width) == (512, 512)
