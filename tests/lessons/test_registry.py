@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from torchstart.cli import main
+from torchstart.i18n import using
 from torchstart.lessons import LESSONS, find_lesson
-from torchstart.lessons.runner import docs_index, to_jsonable
+from torchstart.lessons.runner import docs_index, format_result, to_jsonable
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -39,6 +40,25 @@ def test_every_lesson_runs_and_its_result_is_json(lesson, lesson_result):
     payload = json.loads(json.dumps(to_jsonable(result)))
     assert payload and isinstance(payload, dict)
     assert lesson.load().describe(result).strip()
+
+
+@pytest.mark.parametrize("name, chinese, english", [
+    ("env", "当前的 Python：", "this Python: "),
+    ("dir_help", "个公开名字", " public names"),
+    ("dataset", "最后那个不满的批次被丢掉", "the short last batch is dropped"),
+    ("tensorboard", "读回的图像：", "images read back: "),
+    ("opencv", "第 y=", "pixel at row y="),
+    ("transforms", "并不是 0.5 和 0.5", "not 0.5 and 0.5"),
+])
+def test_a_lesson_describes_its_result_in_chinese_when_asked(name, chinese, english, lesson_result):
+    lesson, result = find_lesson(name), lesson_result(name)
+    with using("zh"):
+        text = format_result(lesson, result, as_json=False)
+        payload = json.loads(format_result(lesson, result, as_json=True))
+    assert text.startswith(f"第 {lesson.number} 课：{name} — ") and chinese in text and english not in text
+    assert CJK.search(text.splitlines()[1])
+    assert set(payload) == {"lesson", "number", "result"}  # JSON keys stay English
+    assert english in lesson.load().describe(result)  # and English again outside the block
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -16,6 +16,7 @@ import torch
 from ..data.hymenoptera import hymenoptera_root
 from ..data.scan import image_files
 from ..errors import ImageError
+from ..i18n import _
 
 # The course's 5×5 "image" (chapters 九 and 十), plain integers so the sums can be done by hand.
 COURSE_INPUT = [[1, 2, 0, 3, 1],
@@ -30,7 +31,8 @@ def sample_image_path(data_dir: Path | None = None) -> Path:
     ants = hymenoptera_root(data_dir) / "train" / "ants"
     jpegs = [name for name in image_files(ants) if name.lower().endswith((".jpg", ".jpeg"))]
     if not jpegs:
-        raise ImageError(f"{ants} holds no JPEG files", "pass the ants/bees folder that holds train/ants/*.jpg")
+        raise ImageError(_("{folder} holds no JPEG files").format(folder=ants),
+                         _("pass the ants/bees folder that holds train/ants/*.jpg"))
     return ants / jpegs[0]
 
 
@@ -42,10 +44,11 @@ def read_image(path: Path) -> np.ndarray:
     """
     path = Path(path)
     if not path.is_file():
-        raise ImageError(f"image {path} does not exist", "check the path (quote names with spaces)")
+        raise ImageError(_("image {path} does not exist").format(path=path),
+                         _("check the path (quote names with spaces)"))
     image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
     if image is None:  # OpenCV signals a failed decode with None, not an exception
-        raise ImageError(f"OpenCV could not decode {path}", "pass a JPEG, PNG or BMP file")
+        raise ImageError(_("OpenCV could not decode {path}").format(path=path), _("pass a JPEG, PNG or BMP file"))
     return image
 
 

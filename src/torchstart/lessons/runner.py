@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_USAGE, TorchstartError
-from ..i18n import _, in_language, set_language, split_lang_flag
+from ..i18n import N_, _, in_language, set_language, split_lang_flag
 from . import LESSONS, Lesson, find_lesson
 
 
@@ -68,8 +68,8 @@ def to_jsonable(value: Any) -> Any:
 
 def format_result(lesson: Lesson, result: Any, as_json: bool) -> str:
     if as_json:
-        return json.dumps({"lesson": lesson.name, "number": lesson.number, "result": to_jsonable(result)},
-                          ensure_ascii=False)
+        payload = {"lesson": lesson.name, "number": lesson.number, "result": to_jsonable(result)}  # not text: keys
+        return json.dumps(payload, ensure_ascii=False)
     heading = _("Lesson {number}: {name} — {goal}").format(number=lesson.number, name=lesson.name, goal=_(lesson.goal))
     return f"{heading}\n{lesson.load().describe(result)}"
 
@@ -109,13 +109,10 @@ def lesson_main(name: str, argv: Sequence[str] | None = None) -> int:
 
 def docs_index(lang: str) -> str:
     """docs/<lang>/lessons/README.md: the lesson table, generated from the registry."""
-    zh = lang == "zh"
-    lines = ["# 课程练习（lessons）" if zh else "# Lessons", "",
-             ("每一课都能运行：`torchstart lesson 编号或名字`，加 `--json` 输出 JSON。本页由 "
-              "`python scripts/make_docs_index.py` 根据注册表生成。") if zh else
-             ("Every lesson runs: `torchstart lesson NUMBER|NAME`, add `--json` for JSON. This page is generated "
-              "from the registry by `python scripts/make_docs_index.py`."), "",
-             "| # | 课 | 课程章节 | 学什么 |" if zh else "| # | lesson | course chapter | what you learn |",
+    lines = [in_language(N_("# Lessons"), lang), "",
+             in_language(N_("Every lesson runs: `torchstart lesson NUMBER|NAME`, add `--json` for JSON. This page is "
+                            "generated from the registry by `python scripts/make_docs_index.py`."), lang), "",
+             in_language(N_("| # | lesson | course chapter | what you learn |"), lang),
              "|---|---|---|---|"]
     for lesson in LESSONS:
         goal = in_language(lesson.goal, lang)
