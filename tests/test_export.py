@@ -11,9 +11,9 @@ import torch
 from torchstart.data import CIFAR10_MEAN, CIFAR10_STD, find_cifar10
 from torchstart.device import seed_everything
 from torchstart.errors import CheckpointError, ConfigError
-from torchstart.export import export_checkpoint, load_any, run_onnx
+from torchstart.export import export_checkpoint, run_onnx
 from torchstart.models import Tudui
-from torchstart.training.checkpoint import make_checkpoint, model_from_checkpoint, save_checkpoint
+from torchstart.training.checkpoint import load_checkpoint, make_checkpoint, model_from_checkpoint, save_checkpoint
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -43,7 +43,7 @@ def _logits(checkpoint: dict, batch: torch.Tensor) -> torch.Tensor:
 def test_safetensors_round_trips_weights_metadata_and_logits(checkpoint_file, real_batch, tmp_path):
     result = export_checkpoint(checkpoint_file, tmp_path / "model.safetensors")
     assert result.format == "safetensors" and result.max_abs_diff == 0.0 and result.kept_aside is None
-    original, exported = load_any(checkpoint_file), load_any(result.path)
+    original, exported = load_checkpoint(checkpoint_file), load_checkpoint(result.path)
     for key in ("model_name", "classes", "normalization", "input_size", "epoch", "test_accuracy"):
         assert exported[key] == original[key], key
     assert exported["classes"] == list(CLASSES)
@@ -59,7 +59,7 @@ def test_onnx_runtime_gives_torchs_logits_for_any_batch_size(checkpoint_file, re
     pytest.importorskip("onnxruntime")
     result = export_checkpoint(checkpoint_file, tmp_path / "model.onnx")
     assert result.format == "onnx" and result.max_abs_diff < 1e-4
-    expected = _logits(load_any(checkpoint_file), real_batch).numpy()
+    expected = _logits(load_checkpoint(checkpoint_file), real_batch).numpy()
     for n in (1, 12):  # the batch axis is dynamic
         got = run_onnx(result.path, real_batch[:n].numpy())
         np.testing.assert_allclose(got, expected[:n], rtol=1e-4, atol=1e-5)
@@ -84,17 +84,17 @@ def test_an_unknown_format_is_refused_before_any_work(checkpoint_file, tmp_path)
     assert not (tmp_path / "model.zip").exists()
 
 
-def test_damaged_or_foreign_safetensors_are_one_clear_error(checkpoint_file, tmp_path):
+def test_damaged_or_foreign_safetensors_are_one_clear_error_from_load_checkpoint(checkpoint_file, tmp_path):
     good = export_checkpoint(checkpoint_file, tmp_path / "good.safetensors").path
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     with pytest.raises(CheckpointError, match="not a readable .safetensors file"):
-        load_any(damaged)
+        load_checkpoint(damaged)
     from safetensors.torch import save_file
     foreign = tmp_path / "foreign.safetensors"
     save_file({"w": torch.zeros(2)}, str(foreign))
     with pytest.raises(CheckpointError, match="no torchstart metadata"):
-        load_any(foreign)
+        load_checkpoint(foreign)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -108,3 +108,13 @@ def test_the_onnx_snippet_in_the_docs_runs(checkpoint_file, tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     exec(compile(snippet, f"docs/{lang}/share.md", "exec"), {})
     assert capsys.readouterr().out.strip() in CLASSES
+
+
+def test_the_export_command_prints_what_it_checked(checkpoint_file, tmp_path, capsys):
+    from torchstart.cli import main
+
+    assert main(["export", str(checkpoint_file), str(tmp_path / "m.safetensors")]) == 0
+    assert "differ from the checkpoint's by at most 0.0e+00" in capsys.readouterr().out
+    assert main(["evaluate", str(tmp_path / "m.safetensors"), "--json"]) == 0  # evaluate takes the file directly
+    assert '"accuracy"' in capsys.readouterr().out
+    assert main(["export", str(checkpoint_file), str(tmp_path / "m.safetensors")]) == 2  # kept: no --force

@@ -19,9 +19,10 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .data.images import image_to_input, open_rgb
+from .data.images import open_rgb
 from .errors import ConfigError
 from .i18n import _
+from .inference import model_input, resize_mode
 from .training.checkpoint import model_from_checkpoint
 
 MAX_LAYERS = 6  # feature-map layers shown: the course model has 3 conv + 3 pool
@@ -53,8 +54,11 @@ def last_conv(model: nn.Module) -> nn.Module:
 
 def grad_cam(model: nn.Module, batch: torch.Tensor, class_index: int) -> np.ndarray:
     """The Grad-CAM map (H, W) in 0..1 of `class_index` for a (1, 3, H, W) input, at the input's size."""
-    from pytorch_grad_cam import GradCAM
-    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    try:
+        from pytorch_grad_cam import GradCAM
+        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    except ImportError:
+        raise ConfigError(_("Grad-CAM needs the grad-cam package"), _('pip install "torchstart[demo]"')) from None
 
     with GradCAM(model=model, target_layers=[last_conv(model)]) as cam:
         return cam(input_tensor=batch, targets=[ClassifierOutputTarget(class_index)])[0].astype(np.float32)
@@ -99,12 +103,14 @@ def place_on_image(cam: np.ndarray, image_size: tuple[int, int], resize: str) ->
 
 
 def explain_image(checkpoint: dict, image_path: Path | str, *, target: str | None = None, topk: int = 3,
-                  resize: str = "crop", device: torch.device | str = "cpu") -> tuple[Explanation, Image.Image]:
-    """Classify one image with `checkpoint` and explain it; also returns the decoded image for drawing."""
+                  resize: str | None = None, device: torch.device | str = "cpu") -> tuple[Explanation, Image.Image]:
+    """Classify one image with `checkpoint` and explain it, preparing it as predict does (resize: "squash" or
+    "crop" instead of what the checkpoint records); also returns the decoded image for drawing."""
+    resize = resize_mode(checkpoint, resize)
     image = open_rgb(image_path)
     model = model_from_checkpoint(checkpoint).to(device)
-    norm, classes = checkpoint["normalization"], list(checkpoint["classes"])
-    batch = image_to_input(image, tuple(checkpoint["input_size"]), norm["mean"], norm["std"]).to(device)
+    classes = list(checkpoint["classes"])
+    batch = model_input(image, checkpoint, resize).to(device)  # (1, 3, H, W), exactly as predict prepares it
     with torch.inference_mode():
         probs = torch.softmax(model(batch).float(), dim=1)[0].cpu()  # (classes,)
     order = probs.argsort(descending=True).tolist()

@@ -1,7 +1,8 @@
 """Share a trained model the way the ecosystem does: `torchstart export CKPT OUT.safetensors|OUT.onnx`.
 
 - .safetensors: the weights plus our metadata (classes, normalisation, input size, resize, model name) in the
-  header; no pickle, readable from any language; `evaluate`/`predict` take it directly (training/portable.py).
+  header; no pickle, readable from any language; `load_checkpoint`, so `evaluate`/`predict`/`demo`, take it
+  directly (training/portable.py).
 - .onnx: the model as an ONNX graph with a dynamic batch size — input "image" (N, 3, H, W) float32, normalised as
   the metadata says, output "logits" (N, classes) — runnable without PyTorch (ONNX Runtime, browsers, phones).
   The same metadata travels in the model's metadata_props.
@@ -20,8 +21,8 @@ import torch
 from .errors import ConfigError
 from .files import atomic_write, new_output
 from .i18n import _
-from .training.checkpoint import check_metadata, load_checkpoint, model_from_checkpoint
-from .training.portable import checkpoint_header, is_safetensors, read_safetensors, write_safetensors
+from .training.checkpoint import load_checkpoint, model_from_checkpoint
+from .training.portable import checkpoint_header, write_safetensors
 
 FORMATS = {".safetensors": "safetensors", ".onnx": "onnx"}
 ONNX_OPSET = 18  # the opset torch.onnx's exporter targets by default; ONNX Runtime ≥ 1.14 runs it
@@ -37,13 +38,6 @@ class ExportResult:
     kept_aside: Path | None  # the file that was at `path` before (--force)
 
 
-def load_any(path: Path | str) -> dict:
-    """A checkpoint dict from a torchstart .pt checkpoint or an exported .safetensors file."""
-    if is_safetensors(path):
-        return check_metadata(read_safetensors(path), path)
-    return load_checkpoint(path)
-
-
 def check_batch(checkpoint: dict) -> torch.Tensor:
     """A seeded batch shaped like the model's input: (CHECK_BATCH, 3, H, W)."""
     height, width = checkpoint["input_size"]
@@ -57,7 +51,7 @@ def export_checkpoint(source: Path | str, out: Path | str, *, force: bool = Fals
     if kind is None:
         raise ConfigError(_("cannot export to {name}: unknown format").format(name=out.name),
                           _("name the output .safetensors or .onnx"))
-    checkpoint = load_any(source)
+    checkpoint = load_checkpoint(source)
     model = model_from_checkpoint(checkpoint, source)
     batch = check_batch(checkpoint)
     with torch.inference_mode():
@@ -66,7 +60,7 @@ def export_checkpoint(source: Path | str, out: Path | str, *, force: bool = Fals
     if kind == "safetensors":
         write_safetensors(checkpoint, out)
         with torch.inference_mode():
-            got = model_from_checkpoint(check_metadata(read_safetensors(out), out), out)(batch)
+            got = model_from_checkpoint(load_checkpoint(out), out)(batch)
     else:
         write_onnx(model, checkpoint, batch, out)
         got = torch.from_numpy(run_onnx(out, batch.numpy()))
@@ -100,4 +94,4 @@ def run_onnx(path: Path, images):
     return session.run(["logits"], {"image": images})[0]
 
 
-__all__ = ["ExportResult", "export_checkpoint", "load_any", "run_onnx"]
+__all__ = ["ExportResult", "export_checkpoint", "run_onnx"]

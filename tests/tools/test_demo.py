@@ -94,3 +94,40 @@ def test_a_browser_uploads_a_photo_and_reads_the_prediction(checkpoint_path, tmp
         app.close()
     record_property("screenshot", str(screenshot))
     assert expected in text and "%" in text and "Could not use this file" not in text
+
+
+def test_the_demo_command_serves_this_machine_and_stops_on_ctrl_c(checkpoint_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "torchstart", "demo", str(checkpoint_path), "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TORCHSTART_LANG": "en"})
+    try:
+        line = process.stdout.readline()  # printed once the page is served
+        assert f"http://127.0.0.1:{port}" in line and "Ctrl-C stops it" in line, process.stderr.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as page:
+            assert page.status == 200 and "torchstart demo" in page.read().decode()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            time.sleep(0.1)
+    assert process.returncode == 0 and "demo stopped" in out, err
+
+
+def test_predict_explain_writes_the_picture_and_keeps_an_existing_one(checkpoint_path, tmp_path, capsys):
+    from torchstart.cli import main
+
+    out = tmp_path / "explain.png"
+    assert main(["predict", str(checkpoint_path), examples()[0], "--explain", str(out), "--target", "cat"]) == 0
+    printed = capsys.readouterr().out
+    assert "Grad-CAM heat map for cat" in printed and out.stat().st_size > 10_000
+    before = out.read_bytes()
+    assert main(["predict", str(checkpoint_path), examples()[0], "--explain", str(out)]) == 2
+    assert out.read_bytes() == before and "--force" in capsys.readouterr().err

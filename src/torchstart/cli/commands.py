@@ -67,6 +67,11 @@ def add_commands(sub) -> None:
                          help=_("squash = both sides to the model's size, as the course's Resize((32, 32)); crop = "
                                 "shorter side, then the centre square, as ImageNet models expect (default: what "
                                 "the checkpoint records)"))
+    predict.add_argument("--explain", type=Path, metavar="OUT.png",
+                         help=_("also draw the Grad-CAM heat map and the feature maps of the (one) image into "
+                                "OUT.png"))
+    predict.add_argument("--target", metavar="CLASS", help=_("with --explain: the class to explain (default: the "
+                                                             "top one)"))
     add_device(predict)
     predict.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
@@ -186,12 +191,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from ..inference import predict_images
 
+    if args.explain is not None:
+        return _predict_and_explain(args)
     predictions = predict_images(args.checkpoint, args.images, args.topk, args.device, resize=args.resize)
     if args.json:
         print(json.dumps({"predictions": [p.to_dict() for p in predictions]}))  # not text
         return 0
     for p in predictions:
         print(f"{p.image}: " + ", ".join(f"{name} {100 * prob:.1f}%" for name, prob in p.top))
+    return 0
+
+
+def _predict_and_explain(args: argparse.Namespace) -> int:
+    from ..device import pick_device
+    from ..errors import ConfigError
+    from ..explain import explain_image, save_explanation
+    from ..files import new_output
+    from ..training.checkpoint import load_checkpoint
+
+    if len(args.images) != 1 or args.json:
+        raise ConfigError(_("--explain draws one image, without --json"), _("give exactly one IMAGE"))
+    new_output(args.explain, force=False, what=_("picture"))
+    explanation, image = explain_image(load_checkpoint(args.checkpoint), args.images[0], target=args.target,
+                                       topk=args.topk, resize=args.resize, device=pick_device(args.device))
+    save_explanation(explanation, image, args.explain)
+    print(f"{args.images[0]}: " + ", ".join(f"{name} {100 * prob:.1f}%" for name, prob in explanation.top))
+    print(_("wrote {path}: the Grad-CAM heat map for {target} and the feature maps").format(
+        path=args.explain, target=explanation.target))
     return 0
 
 

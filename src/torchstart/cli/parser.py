@@ -15,6 +15,8 @@ from ..errors import EXIT_USAGE
 from ..i18n import LANGUAGES, N_, _, ngettext
 from .commands import COMMANDS as COURSE_COMMANDS
 from .commands import add_commands as add_course_commands
+from .share_commands import COMMANDS as SHARE_COMMANDS
+from .share_commands import add_commands as add_share_commands
 from .tool_commands import COMMANDS as TOOL_COMMANDS
 from .tool_commands import add_commands as add_tool_commands
 
@@ -32,7 +34,8 @@ ARGPARSE_MESSAGES = (
 
 # Each group of subcommands: (add its subparsers to `sub`, command name → function). The exercises
 # (exercises/commands.py: add_exercise_commands, COMMANDS) join here.
-GROUPS = ((add_course_commands, COURSE_COMMANDS), (add_tool_commands, TOOL_COMMANDS))
+GROUPS = ((add_course_commands, COURSE_COMMANDS), (add_share_commands, SHARE_COMMANDS),
+          (add_tool_commands, TOOL_COMMANDS))
 COMMANDS = {name: run for _add, table in GROUPS for name, run in table.items()}
 
 

@@ -19,6 +19,7 @@ from PIL import Image
 from ..errors import ConfigError, TorchstartError
 from ..explain import Explanation, explain_image
 from ..i18n import _
+from ..inference import resize_mode
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 TOPK = 5
@@ -116,11 +117,11 @@ def build_app(checkpoint: dict, title: str, resize: str):
 def start_demo(checkpoint_path: Path, *, host: str = "127.0.0.1", port: int | None = None, share: bool = False,
                resize: str | None = None):
     """Build and start the page without blocking; returns (app, local URL). `app.block_thread()` waits."""
-    from ..export import load_any
+    from ..training.checkpoint import load_checkpoint
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home: learners are often offline
-    checkpoint = load_any(checkpoint_path)
-    mode = resize or checkpoint.get("resize") or "crop"
+    checkpoint = load_checkpoint(checkpoint_path)
+    mode = resize_mode(checkpoint, resize)
     if mode not in ("squash", "crop"):
         raise ConfigError(_("--resize must be squash or crop, not {value!r}").format(value=mode),
                           _("use --resize squash or --resize crop"))

@@ -31,12 +31,15 @@ from .._version import __version__
 from ..config import MAX_IMAGE_SIZE, MODEL_NAMES, TrainConfig, from_dict
 from ..errors import CheckpointError, ConfigError
 from ..files import atomic_write, check_input
+from ..i18n import N_, _
 from ..models import build_model
+from .portable import is_safetensors, read_safetensors
 
 FORMAT = "torchstart.checkpoint"
 FORMAT_VERSION = 1
-UNREADABLE_FIX = "the file is corrupt, truncated or not a PyTorch file: use another one, e.g. checkpoints/last.pt"
-DAMAGED_FIX = "use another checkpoint of the run (checkpoints/best.pt or last.pt), or train again"
+# Fixes several errors share; marked here, shown with _(…) where raised.
+UNREADABLE_FIX = N_("the file is corrupt, truncated or not a PyTorch file: use another one, e.g. checkpoints/last.pt")
+DAMAGED_FIX = N_("use another checkpoint of the run (checkpoints/best.pt or last.pt), or train again")
 # How a photo becomes input_size: "squash" = both sides to the size, as the course's Resize((32, 32)) (CIFAR-10
 # models); "crop" = shorter side to the size, then the centre square, as image folders are prepared for training.
 RESIZE_MODES = ("squash", "crop")
@@ -78,8 +81,8 @@ def safe_torch_load(path: Path | str, map_location: str | torch.device, refused_
 
     `refused_fix` is the advice when the file needs more than plain data (a pickled object, a payload).
     """
-    path = check_input(path, expect="file", what="checkpoint", error=CheckpointError,
-                       fix="check the path; a run keeps its checkpoints in runs/<run>/checkpoints/")
+    path = check_input(path, expect="file", what=N_("checkpoint"), error=CheckpointError,
+                       fix=_("check the path; a run keeps its checkpoints in runs/<run>/checkpoints/"))
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
@@ -89,23 +92,27 @@ def safe_torch_load(path: Path | str, map_location: str | torch.device, refused_
         reason = " ".join(reason.split()).split(". Please use")[0]  # not torch's advice to allow-list: that trusts
         if "Unsupported operand" not in reason:  # an unknown opcode: not a pickle torch writes at all
             raise CheckpointError(
-                f"{path} needs full pickle to load, which could run code hidden in the file ({reason[:160]})",
-                refused_fix) from None
-        raise CheckpointError(f"{path} is not a readable PyTorch file ({reason or str(err).splitlines()[0][:120]})",
-                              UNREADABLE_FIX) from None
+                _("{path} needs full pickle to load, which could run code hidden in the file ({reason})").format(
+                    path=path, reason=reason[:160]), refused_fix) from None
+        raise CheckpointError(_("{path} is not a readable PyTorch file ({reason})").format(
+            path=path, reason=reason or str(err).splitlines()[0][:120]), _(UNREADABLE_FIX)) from None
     except Exception as err:  # truncated zip, text file, EOF, foreign format: all "not readable"
-        detail = str(err).splitlines()[0][:120] if str(err) else "truncated"
-        raise CheckpointError(f"{path} is not a readable PyTorch file ({type(err).__name__}: {detail})",
-                              UNREADABLE_FIX) from None
+        detail = str(err).splitlines()[0][:120] if str(err) else _("truncated")
+        raise CheckpointError(_("{path} is not a readable PyTorch file ({reason})").format(
+            path=path, reason=f"{type(err).__name__}: {detail}"), _(UNREADABLE_FIX)) from None
 
 
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a torchstart checkpoint with `weights_only=True`; one clear CheckpointError otherwise."""
-    checkpoint = safe_torch_load(path, map_location, "only load checkpoints saved by torchstart; convert a "
-                                 "course model with `torchstart import-course-model OLD.pth NEW.pt`")
+    """Read a torchstart checkpoint with `weights_only=True` — or an exported .safetensors file (weights and
+    metadata, no pickle: see portable.py) — with its metadata checked; one clear CheckpointError otherwise."""
+    if is_safetensors(path):
+        return check_metadata(read_safetensors(path), path)
+    checkpoint = safe_torch_load(path, map_location, _("only load checkpoints saved by torchstart; convert a "
+                                 "course model with `torchstart import-course-model OLD.pth NEW.pt`"))
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a torchstart checkpoint (a plain state_dict or another tool's file)",
-                              "use a checkpoint written by `torchstart train` (runs/<run>/checkpoints/best.pt)")
+        raise CheckpointError(
+            _("{path} is not a torchstart checkpoint (a plain state_dict or another tool's file)").format(path=path),
+            _("use a checkpoint written by `torchstart train` (runs/<run>/checkpoints/best.pt)"))
     return check_metadata(checkpoint, path)
 
 
@@ -126,26 +133,29 @@ def metadata_problem(checkpoint: dict[str, Any]) -> str | None:
     classes = checkpoint.get("classes")
     state = checkpoint.get("model_state")
     config_problem = _config_problem(checkpoint["config"]) if "config" in checkpoint else None  # parsed once
-    checks = [
-        (_is_int(version) and version >= 1, f"format_version is {version!r}"),
-        (checkpoint.get("model_name") in MODEL_NAMES, f"model_name is {checkpoint.get('model_name')!r}, not one of "
-                                                      f"{', '.join(MODEL_NAMES)}"),
+    checks = [  # (fine, what is wrong): the field names are the file's own keys, so they stay as they are
+        (_is_int(version) and version >= 1, _("format_version is {value!r}").format(value=version)),
+        (checkpoint.get("model_name") in MODEL_NAMES, _("model_name is {value!r}, not one of {choices}").format(
+            value=checkpoint.get("model_name"), choices=", ".join(MODEL_NAMES))),
         (_is_int(checkpoint.get("num_classes")) and checkpoint["num_classes"] >= 2,
-         f"num_classes is {checkpoint.get('num_classes')!r}, not a whole number ≥ 2"),
+         _("num_classes is {value!r}, not a whole number ≥ 2").format(value=checkpoint.get("num_classes"))),
         (isinstance(classes, (list, tuple)) and all(isinstance(c, str) for c in classes)
-         and len(classes) == checkpoint.get("num_classes"), f"classes ({str(classes)[:60]}) do not name num_classes "
-                                                            "classes"),
+         and len(classes) == checkpoint.get("num_classes"),
+         _("classes ({value}) do not name num_classes classes").format(value=str(classes)[:60])),
         (isinstance(norm, dict) and _floats(norm.get("mean"), 3) and _floats(norm.get("std"), 3)
-         and all(s > 0 for s in norm["std"]), f"normalization is {str(norm)[:80]}, not 3 means and 3 positive stds"),
+         and all(s > 0 for s in norm["std"]),
+         _("normalization is {value}, not 3 means and 3 positive stds").format(value=str(norm)[:80])),
         (isinstance(size, (list, tuple)) and len(size) == 2 and all(_is_int(s) and 8 <= s <= MAX_IMAGE_SIZE
                                                                     for s in size),
-         f"input_size is {size!r}, not [height, width] of 8–{MAX_IMAGE_SIZE} pixels"),
+         _("input_size is {value!r}, not [height, width] of 8–{max} pixels").format(value=size, max=MAX_IMAGE_SIZE)),
         (isinstance(state, dict) and state and all(isinstance(k, str) and isinstance(v, torch.Tensor)
-                                                   for k, v in state.items()), "model_state is not a dict of tensors"),
-        ("epoch" not in checkpoint or _is_int(checkpoint["epoch"]), f"epoch is {checkpoint.get('epoch')!r}"),
-        (config_problem is None, f"config is unreadable ({config_problem})"),
-        (checkpoint.get("resize", "crop") in RESIZE_MODES,
-         f"resize is {checkpoint.get('resize')!r}, not one of {', '.join(RESIZE_MODES)}"),
+                                                   for k, v in state.items()),
+         _("model_state is not a dict of tensors")),
+        ("epoch" not in checkpoint or _is_int(checkpoint["epoch"]),
+         _("epoch is {value!r}").format(value=checkpoint.get("epoch"))),
+        (config_problem is None, _("config is unreadable ({reason})").format(reason=config_problem)),
+        (checkpoint.get("resize", "crop") in RESIZE_MODES, _("resize is {value!r}, not one of {choices}").format(
+            value=checkpoint.get("resize"), choices=", ".join(RESIZE_MODES))),
     ]
     return next((problem for ok, problem in checks if not ok), None)
 
@@ -168,11 +178,12 @@ def check_metadata(checkpoint: dict[str, Any], path: Path | str) -> dict[str, An
     """`checkpoint` when its metadata is usable; one CheckpointError naming the damaged field otherwise."""
     version = checkpoint.get("format_version")
     if _is_int(version) and version > FORMAT_VERSION:
-        raise CheckpointError(f"{path} was written by a newer torchstart (format {version})",
-                              "upgrade torchstart: pip install -U torchstart")
+        raise CheckpointError(_("{path} was written by a newer torchstart (format {version})").format(
+            path=path, version=version), _("upgrade torchstart: pip install -U torchstart"))
     problem = metadata_problem(checkpoint)
     if problem is not None:
-        raise CheckpointError(f"{path} is a damaged torchstart checkpoint: {problem}", DAMAGED_FIX)
+        raise CheckpointError(_("{path} is a damaged torchstart checkpoint: {problem}").format(
+            path=path, problem=problem), _(DAMAGED_FIX))
     return checkpoint
 
 
@@ -180,8 +191,8 @@ def training_config(checkpoint: dict[str, Any], path: Path | str) -> TrainConfig
     """The TrainConfig a training checkpoint (last.pt) stores; CheckpointError when it holds no usable one."""
     config = stored_config(checkpoint)  # checked by load_checkpoint
     if config is None or not isinstance(checkpoint.get("history"), dict) or "epoch" not in checkpoint:
-        raise CheckpointError(f"{path} holds no training state to resume from",
-                              "resume only runs written by this torchstart version; start a new run")
+        raise CheckpointError(_("{path} holds no training state to resume from").format(path=path),
+                              _("resume only runs written by this torchstart version; start a new run"))
     return config
 
 
@@ -191,7 +202,7 @@ def model_from_checkpoint(checkpoint: dict[str, Any], path: Path | str = "checkp
     try:
         model.load_state_dict(checkpoint["model_state"])
     except RuntimeError as err:
-        raise CheckpointError(f"{path}: weights do not fit model {checkpoint['model_name']!r} "
-                              f"({str(err).splitlines()[0][:160]})",
-                              "the checkpoint is damaged or from an incompatible version") from None
+        raise CheckpointError(_("{path}: weights do not fit model {model!r} ({reason})").format(
+            path=path, model=checkpoint["model_name"], reason=str(err).splitlines()[0][:160]),
+            _("the checkpoint is damaged or from an incompatible version")) from None
     return model.eval()
