@@ -2,6 +2,7 @@
 
     imagedata.py   ArraySplit and ImageData: what every source becomes
     cifar10.py     CIFAR-10 from a folder, the cache, a download or the embedded sample
+    torchvision_files.py  any CIFAR-10 written once in torchvision's own cifar-10-batches-py/ layout
     scan.py        what a folder of images holds: layout, class folders, usable files
     folders.py     your own class folders decoded into an ImageData
     find.py        what --data-dir holds: CIFAR-10 or image folders
