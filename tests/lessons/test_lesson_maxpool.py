@@ -6,7 +6,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from torch import nn
 
 from torchstart.data import CifarDataset, find_cifar10
-from torchstart.lessons.maxpool import INPUT, max_pool_by_hand, pooled_size
+from torchstart.i18n import using
+from torchstart.lessons.maxpool import GRID_4X4, INPUT, avg_pool_by_hand, describe, max_pool_by_hand, pooled_size
 
 
 def test_ceil_mode_gives_the_course_numbers(lesson_result):
@@ -14,6 +15,32 @@ def test_ceil_mode_gives_the_course_numbers(lesson_result):
     assert result.ceil_true == [[2, 3], [5, 1]]
     assert result.ceil_false == [[2]]
     assert result.hand_ceil_true == result.ceil_true and result.hand_ceil_false == result.ceil_false
+
+
+def test_the_course_worked_example_and_average_pooling(lesson_result):
+    example = lesson_result("maxpool").example
+    assert GRID_4X4 == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]]
+    assert example.maxpool == example.maxpool_by_hand == [[6, 8], [14, 16]]  # the course's answer
+    assert example.avgpool == example.avgpool_by_hand == [[3.5, 5.5], [11.5, 13.5]]  # (1 + 2 + 5 + 6) / 4 = 3.5
+    assert example.global_avg == sum(range(1, 17)) / 16 == 8.5
+
+
+def test_average_pooling_divides_a_partial_window_by_what_is_in_it(lesson_result):
+    result = lesson_result("maxpool")
+    # top-left: 10 / 9; right: 3 + 1 + 3 + 1 + 0 + 0 over 6 values; bottom: 13 over 6; bottom-right: 4 over 4
+    expected = [[10 / 9, 8 / 6], [13 / 6, 1.0]]
+    for row, by_hand, want in zip(result.avg_ceil_true, result.avg_ceil_true_by_hand, expected):
+        assert row == pytest.approx(by_hand, abs=1e-6) and row == pytest.approx(want, abs=1e-6)
+    assert result.cifar_avg_output == (64, 3, 11, 11)
+
+
+@pytest.mark.parametrize("size,kernel,stride", [(5, 3, 3), (7, 2, 2), (8, 3, 2), (9, 4, 3), (6, 3, 1)])
+def test_hand_average_pool_matches_torch(size, kernel, stride):
+    grid = torch.randint(0, 100, (size, size), generator=torch.Generator().manual_seed(size)).float()
+    for ceil_mode in (True, False):
+        expected = nn.AvgPool2d(kernel, stride, ceil_mode=ceil_mode)(grid[None, None])[0, 0]
+        got = torch.tensor(avg_pool_by_hand(grid.tolist(), kernel, stride, ceil_mode))
+        torch.testing.assert_close(got, expected)
 
 
 def test_hand_pool_by_eye():
@@ -54,10 +81,12 @@ def test_images_written_to_tensorboard(lesson_result):
     result = lesson_result("maxpool")
     events = EventAccumulator(str(result.log_dir), size_guidance={"images": 0})
     events.Reload()
-    assert sorted(events.Tags()["images"]) == sorted(result.tags) == ["input", "maxpool"]
+    assert sorted(events.Tags()["images"]) == sorted(result.tags) == ["avgpool", "input", "maxpool"]
     grid_in, grid_out = events.Images("input")[0], events.Images("maxpool")[0]
     assert (grid_in.height, grid_in.width) == (8 * 32, 8 * 32)  # 64 images, 8 per row
     assert (grid_out.height, grid_out.width) == (8 * 11, 8 * 11)
+    grid_avg = events.Images("avgpool")[0]
+    assert (grid_avg.height, grid_avg.width) == (8 * 11, 8 * 11)
 
 
 def test_dtype_pitfall(lesson_result):
@@ -68,3 +97,9 @@ def test_dtype_pitfall(lesson_result):
         assert d.maxpool_int == [[2, 3], [5, 1]]
     assert d.avgpool_int == 1 and d.avgpool_float == pytest.approx(10 / 9)  # (1+2+0+0+1+2+1+2+1) / 9
     assert "long" in d.conv_int_error.lower() and "float" in d.conv_int_error.lower()
+
+
+def test_describe_in_chinese(lesson_result):
+    with using("zh"):
+        text = describe(lesson_result("maxpool"))
+    assert "池化" in text and "[[6, 8], [14, 16]]" in text and "[[2, 3], [5, 1]]" in text
