@@ -6,7 +6,8 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from torchstart.lessons.activations import INPUT
+from torchstart.i18n import using
+from torchstart.lessons.activations import INPUT, describe
 
 
 def sigmoid(v: float) -> float:
@@ -66,3 +67,9 @@ def test_images_go_to_tensorboard(lesson_result):
     assert sorted(events.Tags()["images"]) == ["input", "relu", "sigmoid"]
     grid = events.Images("sigmoid")[0]
     assert grid.width > 32 and grid.height >= 32  # one grid of all 8 images
+
+
+def test_describe_in_chinese(lesson_result):
+    with using("zh"):
+        text = describe(lesson_result("activations"))
+    assert "每行之和 1.0000, 1.0000" in text and "被改写" in text

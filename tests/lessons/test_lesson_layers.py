@@ -5,7 +5,8 @@ import math
 import torch
 from torch import nn
 
-from torchstart.lessons.layers import cifar_batch, dropout_check
+from torchstart.i18n import using
+from torchstart.lessons.layers import cifar_batch, describe, dropout_check
 
 
 def test_batchnorm_standardises_every_channel(lesson_result):
@@ -74,3 +75,11 @@ def test_layer_output_shapes(lesson_result):
         "Linear(196608, 10) on one row": (1, 10),
         "Linear(3072, 10) on nn.Flatten": (64, 10),
     }
+
+
+def test_describe_in_chinese(lesson_result):
+    result = lesson_result("layers")
+    with using("zh"):
+        text = describe(result)
+    assert "训练模式" in text and "RNN 输出" in text and "(196608,)" in text
+    assert "RNN output" in result.shapes  # the result's keys (and its JSON) stay English

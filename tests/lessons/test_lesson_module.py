@@ -4,7 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from torchstart.lessons.module import Model, NoSuperInit
+from torchstart.i18n import using
+from torchstart.lessons.module import Model, NoSuperInit, describe
 
 
 def test_shapes_through_the_model(lesson_result):
@@ -44,3 +45,9 @@ def test_forgetting_super_init_is_an_attribute_error(lesson_result):
     assert "before Module.__init__() call" in lesson_result("module").missing_super_error
     with pytest.raises(AttributeError, match="before Module.__init__"):
         NoSuperInit()
+
+
+def test_describe_in_chinese(lesson_result):
+    with using("zh"):
+        text = describe(lesson_result("module"))
+    assert "参数（共 10540 个）" in text and "输入 (1, 1, 28, 28)" in text

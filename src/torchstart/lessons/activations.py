@@ -23,6 +23,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from ..data import find_cifar10
 from ..files import writable_dir
+from ..i18n import _
 from .runner import lesson_main
 
 INPUT = [[1.0, -0.5],
@@ -115,19 +116,21 @@ def _sums(values: list[float]) -> str:
 
 
 def describe(result: Result) -> str:
-    im = result.images
+    r, im = result, result.images
     return "\n".join([
-        f"input             {_grid(result.input)}",
-        f"ReLU              {_grid(result.relu)}",
-        f"Sigmoid           {_grid(result.sigmoid)}",
-        f"Softmax(dim=1)    {_grid(result.softmax)}   row sums {_sums(result.softmax_row_sums)}",
-        f"Softmax(dim=0) normalises columns: row sums {_sums(result.softmax_dim0_row_sums)}",
-        f"after ReLU(inplace=True) the input is {_grid(result.inplace_input_after)} (overwritten)",
-        f"after ReLU()             the input is {_grid(result.copy_input_after)} (kept)",
-        f"in-place ReLU on a Sigmoid output, then backward: RuntimeError: {result.inplace_backward_error}",
-        f"{im.count} CIFAR-10 images → TensorBoard tags {', '.join(im.tags)}: ReLU changed {im.relu_changed} pixels, "
-        f"Sigmoid range {im.sigmoid_range[0]:.4f}–{im.sigmoid_range[1]:.4f} (washed out)",
-        f"look at them: {im.command}",
+        _("input             {grid}").format(grid=_grid(r.input)),
+        _("ReLU              {grid}").format(grid=_grid(r.relu)),
+        _("Sigmoid           {grid}").format(grid=_grid(r.sigmoid)),
+        _("Softmax(dim=1)    {grid}   row sums {sums}").format(grid=_grid(r.softmax), sums=_sums(r.softmax_row_sums)),
+        _("Softmax(dim=0) normalises columns: row sums {sums}").format(sums=_sums(r.softmax_dim0_row_sums)),
+        _("after ReLU(inplace=True) the input is {grid} (overwritten)").format(grid=_grid(r.inplace_input_after)),
+        _("after ReLU()             the input is {grid} (kept)").format(grid=_grid(r.copy_input_after)),
+        _("in-place ReLU on a Sigmoid output, then backward: RuntimeError: {error}").format(
+            error=r.inplace_backward_error),
+        _("{count} CIFAR-10 images → TensorBoard tags {tags}: ReLU changed {changed} pixels, Sigmoid range "
+          "{low:.4f}–{high:.4f} (washed out)").format(count=im.count, tags=", ".join(im.tags), changed=im.relu_changed,
+                                                      low=im.sigmoid_range[0], high=im.sigmoid_range[1]),
+        _("look at them: {command}").format(command=im.command),
     ])
 
 

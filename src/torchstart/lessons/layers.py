@@ -16,6 +16,7 @@ becomes a single sample; the second keeps the batch dimension, (64, 3072).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from torch import nn
 
 from ..data import TensorLoader, find_cifar10
 from ..device import seed_everything
+from ..i18n import N_, _
 from .runner import lesson_main
 
 BATCH = 64  # images, as in the course
@@ -111,9 +113,10 @@ def layer_shapes(x: torch.Tensor, labels: torch.Tensor) -> dict[str, tuple[int, 
     with torch.no_grad():
         course_linear = nn.Linear(one_row.numel(), 10)(one_row.reshape(1, -1))  # (1, 10); 1,966,090 weights
         batch_linear = nn.Linear(per_image.shape[1], 10)(per_image)  # (B, 10)
-    shapes = {"RNN output": rnn_out, "RNN h_n": h_n, "TransformerEncoderLayer": encoded, "Embedding": embedded,
-              "torch.flatten": one_row, "nn.Flatten": per_image, "Linear(196608, 10) on one row": course_linear,
-              "Linear(3072, 10) on nn.Flatten": batch_linear}
+    # keys stay English in the result (and its JSON); describe() shows them translated
+    shapes = {N_("RNN output"): rnn_out, "RNN h_n": h_n, "TransformerEncoderLayer": encoded, "Embedding": embedded,
+              "torch.flatten": one_row, "nn.Flatten": per_image, N_("Linear(196608, 10) on one row"): course_linear,
+              N_("Linear(3072, 10) on nn.Flatten"): batch_linear}
     return {name: tuple(t.shape) for name, t in shapes.items()}
 
 
@@ -123,19 +126,28 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
                   shapes=layer_shapes(x, labels))
 
 
+def _columns(text: str) -> int:
+    """How many terminal columns `text` takes (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def describe(result: Result) -> str:
     bn, do = result.batchnorm, result.dropout
-    lines = [f"input: CIFAR-10 batch {result.input_shape}, pixels in [0, 1]",
-             "BatchNorm2d (train mode):",
-             "    channel means " + ", ".join(f"{v:+.1e}" for v in bn.channel_means),
-             "    channel stds  " + ", ".join(f"{v:.5f}" for v in bn.channel_stds),
-             f"    largest difference from (x − mean) / sqrt(var + eps): {bn.max_diff_vs_hand:.1e}",
-             "    running_mean after one batch " + ", ".join(f"{v:.4f}" for v in bn.running_mean),
-             f"Dropout(p={do.p}) on {do.values:,} values:",
-             f"    train mode: zeroed {do.zeroed_fraction:.4f}, kept values == x · 1/(1 − p): {do.kept_scaled_exactly}",
-             f"    eval mode: output == input: {do.eval_is_identity}",
-             "output shapes:"]
-    lines += [f"    {name:<32} {shape}" for name, shape in result.shapes.items()]
+    lines = [_("input: CIFAR-10 batch {shape}, pixels in [0, 1]").format(shape=result.input_shape),
+             _("BatchNorm2d (train mode):"),
+             _("    channel means {values}").format(values=", ".join(f"{v:+.1e}" for v in bn.channel_means)),
+             _("    channel stds  {values}").format(values=", ".join(f"{v:.5f}" for v in bn.channel_stds)),
+             _("    largest difference from (x − mean) / sqrt(var + eps): {diff:.1e}").format(diff=bn.max_diff_vs_hand),
+             _("    running_mean after one batch {values}").format(
+                 values=", ".join(f"{v:.4f}" for v in bn.running_mean)),
+             _("Dropout(p={p}) on {n:,} values:").format(p=do.p, n=do.values),
+             _("    train mode: zeroed {fraction:.4f}, kept values == x · 1/(1 − p): {exact}").format(
+                 fraction=do.zeroed_fraction, exact=do.kept_scaled_exactly),
+             _("    eval mode: output == input: {same}").format(same=do.eval_is_identity),
+             _("output shapes:")]
+    names = {name: _(name) for name in result.shapes}
+    width = max(_columns(shown) for shown in names.values()) + 2
+    lines += [f"    {shown}{' ' * (width - _columns(shown))}{result.shapes[name]}" for name, shown in names.items()]
     return "\n".join(lines)
 
 

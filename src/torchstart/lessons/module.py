@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..i18n import _
 from .runner import lesson_main
 
 
@@ -94,12 +95,14 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
 
 def describe(result: Result) -> str:
     lines = [result.printed,
-             f"input {result.input_shape} → conv1 {result.after_conv1} → conv2 {result.output_shape}",
-             f"parameters ({result.parameter_count}):"]
+             _("input {input} → conv1 {conv1} → conv2 {conv2}").format(
+                 input=result.input_shape, conv1=result.after_conv1, conv2=result.output_shape),
+             _("parameters ({count}):").format(count=result.parameter_count)]
     lines += [f"    {name}: {shape}" for name, shape in result.parameters]
-    lines.append(f"smallest output {result.output_min:.4f} (ReLU last, so never negative)")
-    lines.append(f"model(x) vs the same forward with F.conv2d: max difference {result.by_hand_max_diff:.2e}")
-    lines.append(f"without super().__init__(): AttributeError: {result.missing_super_error}")
+    lines.append(_("smallest output {value:.4f} (ReLU last, so never negative)").format(value=result.output_min))
+    lines.append(_("model(x) vs the same forward with F.conv2d: max difference {diff:.2e}").format(
+        diff=result.by_hand_max_diff))
+    lines.append(_("without super().__init__(): AttributeError: {error}").format(error=result.missing_super_error))
     return "\n".join(lines)
 
 
