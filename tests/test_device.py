@@ -32,8 +32,19 @@ def test_auto_falls_back_to_manual_checks_on_old_torch(monkeypatch):
 @pytest.mark.parametrize("name", ["cuda", "mps", "xpu"])
 def test_named_unavailable_device_is_a_clear_error(monkeypatch, name):
     monkeypatch.setattr(dev, "_kind_available", lambda kind: kind == "cpu")
-    with pytest.raises(DeviceError, match=f"--device {name} was asked for.*fix: use --device auto"):
+    with pytest.raises(DeviceError, match=f"^--device {name}: .* — fix: use --device auto") as err:
         dev.pick_device(name)
+    assert " but " not in str(err.value)  # one cause, then the fix: no "asked for, but … but …"
+
+
+def test_a_cpu_only_torch_says_so_when_cuda_is_asked_for(monkeypatch):
+    monkeypatch.setattr(dev, "_kind_available", lambda kind: kind == "cpu")
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(torch.version, "hip", None, raising=False)
+    with pytest.raises(DeviceError) as err:
+        dev.pick_device("cuda")
+    assert str(err.value) == ("--device cuda: this torch is a CPU-only build, it cannot use a GPU — fix: use "
+                              "--device auto (it picks what is here), or run `torchstart doctor` to see why")
 
 
 @pytest.mark.parametrize("name", ["gpu", "cuda:x", "tpu"])

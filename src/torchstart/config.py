@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .i18n import N_
+from .i18n import N_, _
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "onecycle")
@@ -86,35 +86,42 @@ class TrainConfig:
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError for impossible values; return self so calls can chain."""
-        checks = [
-            (self.epochs > 0, f"--epochs must be at least 1 (got {self.epochs})", "e.g. --epochs 10"),
-            (self.batch_size > 0, f"--batch-size must be at least 1 (got {self.batch_size})", "e.g. --batch-size 64"),
-            (math.isfinite(self.optim.lr) and 0 < self.optim.lr <= MAX_LR,
-             f"--lr must be a positive, finite number up to {MAX_LR:g} (got {self.optim.lr})", "e.g. --lr 0.01"),
-            (0 <= self.seed <= MAX_SEED, f"--seed must be a whole number from 0 to 2**63 - 1 (got {self.seed})",
-             "e.g. --seed 0, or $(date +%s) for a new one each run"),
-            (self.data.max_train_images is None or self.data.max_train_images > 0,
-             f"--max-train-images must be at least 1 (got {self.data.max_train_images})", "leave it out to use all"),
-            (self.eval_batch_size > 0, f"eval batch size must be positive (got {self.eval_batch_size})", None),
-            (self.model in MODEL_NAMES, f"unknown model {self.model!r}", f"use one of {', '.join(MODEL_NAMES)}"),
-            (self.optim.name in OPTIMIZERS, f"unknown optimizer {self.optim.name!r}", f"use one of {OPTIMIZERS}"),
-            (self.optim.schedule in SCHEDULES, f"unknown schedule {self.optim.schedule!r}", f"use one of {SCHEDULES}"),
-            (0 <= self.optim.label_smoothing < 1, "label smoothing must be in [0, 1)", None),
-            (0 <= self.optim.warmup_fraction < 1, "warm-up fraction must be in [0, 1)", None),
-            (0 < self.data.val_fraction < 1, f"--val-fraction must be between 0 and 1 (got {self.data.val_fraction})",
-             "e.g. --val-fraction 0.2"),
-            (self.image_size is None or 8 <= self.image_size <= MAX_IMAGE_SIZE,
-             f"--image-size must be from 8 to {MAX_IMAGE_SIZE} (got {self.image_size})", "e.g. --image-size 64"),
-            (self.init is None or self.weights == "none", "--init and --weights both give starting weights",
-             "use one: --init CKPT (a torchstart checkpoint) or --weights DEFAULT|PATH"),
-            (not self.freeze_backbone or self.init is not None or self.weights != "none",
-             "--freeze-backbone without starting weights would train a head on random features",
-             "add --weights DEFAULT|PATH or --init CKPT, or leave --freeze-backbone out"),
-        ]
-        for ok, cause, fix in checks:
+        for ok, cause, fix in self._checks():
             if not ok:
-                raise ConfigError(cause, fix)
+                # the {fields} of the texts: every config field (names are unique across the three), and the limits
+                shown = {**vars(self), **vars(self.data), **vars(self.optim), "max_lr": f"{MAX_LR:g}",
+                         "max_size": MAX_IMAGE_SIZE, "models": ", ".join(MODEL_NAMES),
+                         "optimizers": ", ".join(OPTIMIZERS), "schedules": ", ".join(SCHEDULES)}
+                raise ConfigError(_(cause).format(**shown), _(fix).format(**shown) if fix else None)
         return self
+
+    def _checks(self) -> list[tuple[bool, str, str | None]]:
+        """(fine, cause, fix) per rule; the texts are catalog messages whose {fields} are config field names."""
+        return [
+            (self.epochs > 0, N_("--epochs must be at least 1 (got {epochs})"), N_("e.g. --epochs 10")),
+            (self.batch_size > 0, N_("--batch-size must be at least 1 (got {batch_size})"), N_("e.g. --batch-size 64")),
+            (math.isfinite(self.optim.lr) and 0 < self.optim.lr <= MAX_LR,
+             N_("--lr must be a positive, finite number up to {max_lr} (got {lr})"), N_("e.g. --lr 0.01")),
+            (0 <= self.seed <= MAX_SEED, N_("--seed must be a whole number from 0 to 2**63 - 1 (got {seed})"),
+             N_("e.g. --seed 0, or $(date +%s) for a new one each run")),
+            (self.data.max_train_images is None or self.data.max_train_images > 0,
+             N_("--max-train-images must be at least 1 (got {max_train_images})"), N_("leave it out to use all")),
+            (self.eval_batch_size > 0, N_("eval batch size must be positive (got {eval_batch_size})"), None),
+            (self.model in MODEL_NAMES, N_("unknown model {model!r}"), N_("use one of {models}")),
+            (self.optim.name in OPTIMIZERS, N_("unknown optimizer {name!r}"), N_("use one of {optimizers}")),
+            (self.optim.schedule in SCHEDULES, N_("unknown schedule {schedule!r}"), N_("use one of {schedules}")),
+            (0 <= self.optim.label_smoothing < 1, N_("label smoothing must be in [0, 1)"), None),
+            (0 <= self.optim.warmup_fraction < 1, N_("warm-up fraction must be in [0, 1)"), None),
+            (0 < self.data.val_fraction < 1, N_("--val-fraction must be between 0 and 1 (got {val_fraction})"),
+             N_("e.g. --val-fraction 0.2")),
+            (self.image_size is None or 8 <= self.image_size <= MAX_IMAGE_SIZE,
+             N_("--image-size must be from 8 to {max_size} (got {image_size})"), N_("e.g. --image-size 64")),
+            (self.init is None or self.weights == "none", N_("--init and --weights both give starting weights"),
+             N_("use one: --init CKPT (a torchstart checkpoint) or --weights DEFAULT|PATH")),
+            (not self.freeze_backbone or self.init is not None or self.weights != "none",
+             N_("--freeze-backbone without starting weights would train a head on random features"),
+             N_("add --weights DEFAULT|PATH or --init CKPT, or leave --freeze-backbone out")),
+        ]
 
 
 # ---- Field names ---------------------------------------------------------------------------------------------
@@ -129,7 +136,7 @@ def field_path(name: str) -> tuple[str | None, str]:
     for part, cls in _PARTS.items():
         if name in {f.name for f in fields(cls)}:
             return part, name
-    raise ConfigError(f"unknown config field {name!r}")
+    raise ConfigError(_("unknown config field {name!r}").format(name=name))
 
 
 def config_value(config: TrainConfig, name: str) -> Any:
@@ -193,7 +200,8 @@ ACCELERATOR_RECIPES: dict[str, TrainConfig] = {"fast": with_overrides(FAST_RECIP
 def recipe(name: str, device_type: str = "cpu") -> TrainConfig:
     """The TrainConfig preset called `name`, as tuned for `device_type` ("cpu", "cuda", "mps", …)."""
     if name not in RECIPES:
-        raise ConfigError(f"unknown recipe {name!r}", f"use one of {', '.join(RECIPES)}")
+        raise ConfigError(_("unknown recipe {name!r}").format(name=name),
+                          _("use one of {choices}").format(choices=", ".join(RECIPES)))
     if device_type in ACCELERATORS and name in ACCELERATOR_RECIPES:
         return ACCELERATOR_RECIPES[name]
     return RECIPES[name]

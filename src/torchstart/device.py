@@ -22,6 +22,7 @@ import torch
 
 from .config import DEVICE_CHOICES, PRECISION_CHOICES
 from .errors import DeviceError
+from .i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -54,18 +55,19 @@ def usable_accelerator() -> str | None:
     return accelerator.current_accelerator().type
 
 
-def _why_unavailable(kind: str) -> str:
+def _why_unavailable(name: str, kind: str) -> str:
+    """Why `--device name` cannot be used here, one clause after the flag (a DeviceError's cause)."""
     if kind == "cuda":
         if torch.version.cuda is None and getattr(torch.version, "hip", None) is None:
-            return "this torch is a CPU-only build"
-        return f"torch was built for CUDA {torch.version.cuda} but no GPU or driver is visible"
+            return _("--device {name}: this torch is a CPU-only build, it cannot use a GPU").format(name=name)
+        return _("--device {name}: no NVIDIA GPU or driver is visible (this torch is built for CUDA "
+                 "{version})").format(name=name, version=torch.version.cuda)
     if kind == "mps":
         if platform.system() != "Darwin":
-            return "MPS exists only on Apple-silicon Macs"
-        return "torch.backends.mps.is_available() is False (macOS ≥ 12.3 and an Apple GPU are needed)"
-    if kind == "xpu":
-        return "no Intel GPU is visible to this torch build"
-    return f"unknown device kind {kind!r}"
+            return _("--device {name}: MPS exists only on Apple-silicon Macs").format(name=name)
+        return _("--device {name}: MPS is not available here (it needs macOS 12.3 or newer and an Apple "
+                 "GPU)").format(name=name)
+    return _("--device {name}: no Intel GPU is visible to this torch build").format(name=name)
 
 
 def auto_device() -> torch.device:
@@ -86,18 +88,21 @@ def pick_device(name: str = "auto") -> torch.device:
     name = name.strip().lower()
     if name == "auto":
         return auto_device()
-    kind, _, index = name.partition(":")
+    kind, _sep, index = name.partition(":")
     if kind not in DEVICE_CHOICES or (index and not index.isdigit()):
-        raise DeviceError(f"unknown device {name!r}",
-                          f"use one of {', '.join(DEVICE_CHOICES)} (optionally with an index, e.g. cuda:1)")
+        raise DeviceError(_("unknown device {name!r}").format(name=name),
+                          _("use one of {choices} (optionally with an index, e.g. cuda:1)").format(
+                              choices=", ".join(DEVICE_CHOICES)))
     if not _kind_available(kind):
-        raise DeviceError(f"--device {name} was asked for, but {_why_unavailable(kind)}",
-                          "use --device auto (picks what is here) or run `torchstart doctor`")
+        raise DeviceError(_why_unavailable(name, kind),
+                          _("use --device auto (it picks what is here), or run `torchstart doctor` to see why"))
     if index and kind in ("cuda", "xpu"):
         count = torch.cuda.device_count() if kind == "cuda" else torch.xpu.device_count()
         if int(index) >= count:
-            raise DeviceError(f"--device {name}: only {count} {kind} device(s) here",
-                              f"use an index below {count}")
+            raise DeviceError(ngettext("--device {name}: only {count} {kind} device here",
+                                       "--device {name}: only {count} {kind} devices here", count).format(
+                                           name=name, count=count, kind=kind),
+                              _("use an index below {count}").format(count=count))
     return torch.device(name)
 
 
@@ -190,11 +195,13 @@ def describe_device(device: torch.device) -> DeviceInfo:
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
     elif device.type == "mps":
-        name = f"Apple GPU (macOS {platform.mac_ver()[0]})"
+        name = _("Apple GPU (macOS {version})").format(version=platform.mac_ver()[0])
     elif device.type == "xpu":
         name = torch.xpu.get_device_name(device)
     else:
-        name = f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+        threads = torch.get_num_threads()
+        name = ngettext("{cpu} CPU, {n} thread", "{cpu} CPU, {n} threads", threads).format(
+            cpu=platform.processor() or platform.machine(), n=threads)
     return DeviceInfo(str(device), name, torch.__version__, torch.version.cuda)
 
 
@@ -214,7 +221,8 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     if precision == "fp16":
         return torch.float16
     if precision != "auto":
-        raise DeviceError(f"unknown precision {precision!r}", f"use one of {', '.join(PRECISION_CHOICES)}")
+        raise DeviceError(_("unknown precision {precision!r}").format(precision=precision),
+                          _("use one of {choices}").format(choices=", ".join(PRECISION_CHOICES)))
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     if device.type == "xpu":
@@ -247,20 +255,21 @@ def cpu_bf16() -> tuple[bool, str]:
     """
     native = sorted(flag.upper() for flag in NATIVE_BF16_FLAGS if flag in cpu_flags())
     if not native:
-        return False, "this CPU has no native bf16 (AVX512-BF16 or AMX)"
+        return False, _("this CPU has no native bf16 (AVX512-BF16 or AMX)")
     if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
-        return False, f"oneDNN in this torch has no bf16 kernels for this CPU ({', '.join(native)})"
-    return True, f"this CPU has {' and '.join(native)}"
+        return False, _("oneDNN in this torch has no bf16 kernels for this CPU ({flags})").format(
+            flags=", ".join(native))
+    return True, _("this CPU has {flags}").format(flags=_(" and ").join(native))
 
 
 def precision_line(precision: str, device: torch.device) -> str:
     """'bf16 (auto: this CPU has AVX512_BF16)': the precision a run uses, and why when it chose itself."""
     name = precision_name(resolve_precision(precision, device))
-    if precision != "auto":
+    if precision != "auto":  # not text
         return name
-    if device.type == "cpu":
-        return f"{name} (auto: {cpu_bf16()[1]})"
-    return f"{name} (auto)"
+    if device.type == "cpu":  # not text
+        return _("{precision} (auto: {reason})").format(precision=name, reason=cpu_bf16()[1])
+    return _("{precision} (auto)").format(precision=name)
 
 
 def precision_name(dtype: torch.dtype | None) -> str:

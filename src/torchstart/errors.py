@@ -80,20 +80,26 @@ class TrainingInterrupted(KeyboardInterrupt):
 
     def advice(self) -> str:
         """The one line for the learner: what stopped, what is saved, the command that continues."""
-        what = "interrupted" if self.signum == signal.SIGINT else f"stopped by {signal.Signals(self.signum).name}"
+        if self.signum == signal.SIGINT:
+            what = _("interrupted")
+        else:
+            what = _("stopped by {signal}").format(signal=signal.Signals(self.signum).name)
         if not self.epochs_saved:
-            return f"torchstart train: {what} before the first epoch finished; nothing was saved to resume"
-        how = f"torchstart train --resume {self.run_dir}"
-        if "WORLD_SIZE" in os.environ:  # started by torchrun: resume the same way
-            how = f"torchrun <the same torchrun flags> -m {how}"
-        return (f"torchstart train: {what}; epoch {self.epochs_saved} is saved in "
-                f"{self.run_dir / 'checkpoints' / 'last.pt'}. Continue with: {how}")
+            return _("torchstart train: {what} before the first epoch finished; nothing was saved to "
+                     "resume").format(what=what)
+        how = f"torchstart train --resume {self.run_dir}"  # not text: the command to type
+        if "WORLD_SIZE" in os.environ:  # not text: started by torchrun, so resume the same way
+            how = _("torchrun <the same torchrun flags> -m {command}").format(command=how)
+        return _("torchstart train: {what}; epoch {epoch} is saved in {path}. Continue with: {command}").format(
+            what=what, epoch=self.epochs_saved, path=self.run_dir / "checkpoints" / "last.pt",  # not text
+            command=how)
 
 
 def one_line(text: str) -> str:
     """`text` with control characters (a newline in a file name, an escape code) and undecodable bytes shown as
     escapes like \\n and \\x1b, so a message stays one line and prints on any terminal."""
-    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+    codec = ("unicode_escape", "backslashreplace")  # not text: a codec and its error handler
+    return "".join(c if c.isprintable() or c == " " else c.encode(*codec).decode("ascii")  # not text
                    if not 0xD800 <= ord(c) <= 0xDFFF else f"\\x{ord(c) - 0xDC00:02x}" for c in text)
 
 
@@ -104,11 +110,12 @@ def bug_report(command: str, err: Exception) -> str:
     text = f"torchstart {__version__}, python {sys.version.split()[0]}, argv {sys.argv}\n{traceback.format_exc()}"
     try:
         path.write_text(text, encoding="utf-8")
-        where = f"the traceback is in {path}"
+        where = _("the traceback is in {path}").format(path=path)
     except OSError:
         print(text, file=sys.stderr)
-        where = "the traceback is above"
+        where = _("the traceback is above")
     first = str(err).splitlines()[0][:160] if str(err) else ""
-    return (f"torchstart {command}: internal error, a bug in torchstart and not your mistake "
-            f"({type(err).__name__}{': ' + first if first else ''}); {where} — please report it to the "
-            "torchstart maintainers with that file (TORCHSTART_DEBUG=1 prints the traceback here instead)")
+    error = f"{type(err).__name__}: {first}" if first else type(err).__name__
+    return _("torchstart {command}: internal error, a bug in torchstart and not your mistake ({error}); {where} — "
+             "please report it to the torchstart maintainers with that file (TORCHSTART_DEBUG=1 prints the "
+             "traceback here instead)").format(command=command, error=error, where=where)

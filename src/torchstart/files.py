@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import ConfigError, TorchstartError
+from .i18n import N_, _
 
-KIND_WORDS = {"fifo": "a named pipe (FIFO)", "socket": "a socket", "device": "a device file",
-              "other": "a special file"}
+# What a path is, as a learner reads it (shown with _(KIND_WORDS[kind])).
+KIND_WORDS = {"fifo": N_("a named pipe (FIFO)"), "socket": N_("a socket"), "device": N_("a device file"),
+              "other": N_("a special file"), "dir": N_("a folder"), "broken-link": N_("a dangling link")}
 
 
 def path_kind(path: Path) -> str:
@@ -49,13 +51,14 @@ def path_kind(path: Path) -> str:
 def os_error_cause(err: OSError) -> tuple[str, str]:
     """(what is wrong with the path, the fix) for an OSError the OS raised about a name."""
     if err.errno == errno.ENAMETOOLONG:
-        return ("has a name longer than this system allows",
-                "use shorter file and folder names (at most 255 bytes each, 4096 in all)")
+        return (_("has a name longer than this system allows"),
+                _("use shorter file and folder names (at most 255 bytes each, 4096 in all)"))
     if err.errno == errno.ELOOP:
-        return "is a symbolic link that loops back on itself", "point the link at a real file or folder, or remove it"
+        return (_("is a symbolic link that loops back on itself"),
+                _("point the link at a real file or folder, or remove it"))
     if err.errno in (errno.EACCES, errno.EPERM):
-        return "cannot be read (permission denied)", "check its permissions (ls -l) or use a copy you own"
-    return f"cannot be read ({err.strerror or err})", "check the path"
+        return _("cannot be read (permission denied)"), _("check its permissions (ls -l) or use a copy you own")
+    return _("cannot be read ({reason})").format(reason=err.strerror or err), _("check the path")
 
 
 def kind_of(path: Path, what: str, error: type[TorchstartError]) -> str:
@@ -64,30 +67,32 @@ def kind_of(path: Path, what: str, error: type[TorchstartError]) -> str:
         return path_kind(path)
     except OSError as err:
         cause, fix = os_error_cause(err)
-        raise error(f"{what} {path} {cause}", fix) from None
+        raise error(_("{what} {path} {cause}").format(what=_(what), path=path, cause=cause), fix) from None
 
 
 def check_input(path: Path | str, *, expect: str, what: str, error: type[TorchstartError], fix: str) -> Path:
     """`path` when it is a regular file (`expect="file"`) or a folder (`"dir"`); else `error` in one line.
 
-    `what` names the path for the learner ("image", "checkpoint", "--data-dir"); `fix` is the advice for a
-    path that is missing or of the wrong kind.
+    `what` names the path for the learner (N_("image"), N_("checkpoint"), "--data-dir": shown with _(what));
+    `fix` is the advice, already translated, for a path that is missing or of the wrong kind.
     """
     path = Path(path)
     kind = kind_of(path, what, error)
     if kind == expect:
         return path
+    what = _(what)
     if kind == "missing":
-        raise error(f"{what} {path} does not exist", fix)
+        raise error(_("{what} {path} does not exist").format(what=what, path=path), fix)
     if kind == "broken-link":
-        raise error(f"{what} {path} is a link to {os.readlink(path)}, which does not exist",
-                    "point the link at a real file or remove it")
+        raise error(_("{what} {path} is a link to {target}, which does not exist").format(
+            what=what, path=path, target=os.readlink(path)), _("point the link at a real file or remove it"))
     if kind == "dir":
-        raise error(f"{what} {path} is a folder, not a file", fix)
+        raise error(_("{what} {path} is a folder, not a file").format(what=what, path=path), fix)
     if expect == "dir":
-        raise error(f"{what} {path} is {KIND_WORDS.get(kind, 'a file')}, not a folder", fix)
-    raise error(f"{what} {path} is {KIND_WORDS[kind]}, not a regular file",
-                "pass a regular file (copy the data into one first)")
+        raise error(_("{what} {path} is {kind}, not a folder").format(
+            what=what, path=path, kind=_(KIND_WORDS.get(kind, N_("a file")))), fix)
+    raise error(_("{what} {path} is {kind}, not a regular file").format(what=what, path=path, kind=_(KIND_WORDS[kind])),
+                _("pass a regular file (copy the data into one first)"))
 
 
 def set_aside(path: Path) -> Path:
@@ -116,11 +121,12 @@ def new_output(path: Path | str, *, force: bool, what: str, force_flag: str = "-
     if kind == "missing":
         return None
     if kind != "file":
-        shown = {"dir": "a folder", "broken-link": "a dangling link"}.get(kind, KIND_WORDS.get(kind))
-        raise ConfigError(f"{what} {path} is {shown}, not a file it could replace", "name a file")
+        raise ConfigError(_("{what} {path} is {kind}, not a file it could replace").format(
+            what=_(what), path=path, kind=_(KIND_WORDS[kind])), _("name a file"))
     if not force:
-        raise ConfigError(f"{what} {path} already exists", f"pick another name, or add {force_flag} to replace it "
-                          "(the old file is kept aside as <name>.old-<time>)")
+        raise ConfigError(_("{what} {path} already exists").format(what=_(what), path=path),
+                          _("pick another name, or add {flag} to replace it (the old file is kept aside as "
+                            "<name>.old-<time>)").format(flag=force_flag))
     return set_aside(path)
 
 
@@ -133,14 +139,15 @@ def writable_dir(path: Path) -> Path:
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as err:
-        raise ConfigError(f"cannot write the output directory {path} ({err.strerror or err})",
-                          "pass a writable folder with --out, or free disk space") from None
+        raise ConfigError(_("cannot write the output directory {path} ({reason})").format(
+            path=path, reason=err.strerror or err),
+            _("pass a writable folder with --out, or free disk space")) from None
     return path
 
 
 def _write_error(path: Path, err: OSError) -> TorchstartError:
-    return TorchstartError(f"cannot write {path} ({err.strerror or err})",
-                           "free disk space or pick a writable folder; a file it would replace is unchanged")
+    return TorchstartError(_("cannot write {path} ({reason})").format(path=path, reason=err.strerror or err),
+                           _("free disk space or pick a writable folder; a file it would replace is unchanged"))
 
 
 def _default_file_mode() -> int:
@@ -195,4 +202,4 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except RecursionError:  # e.g. [[[[…]]]] thousands deep: Python's parser gives up; the file is not ours
-        raise ValueError("JSON nested too deeply to read") from None
+        raise ValueError(_("JSON nested too deeply to read")) from None

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from .errors import ConfigError, DataError
+from .i18n import _
 
 # (kind, arguments). "conv": in, out, kernel, padding; "pool": kernel; "linear": in, out.
 TUDUI_LAYERS: list[tuple] = [
@@ -110,7 +111,8 @@ MODELS: dict[str, ModelSpec] = {
 
 def model_spec(name: str) -> ModelSpec:
     if name not in MODELS:
-        raise ConfigError(f"unknown model {name!r}", f"use one of {', '.join(MODELS)}")
+        raise ConfigError(_("unknown model {name!r}").format(name=name),
+                          _("use one of {choices}").format(choices=", ".join(MODELS)))
     return MODELS[name]
 
 
@@ -118,8 +120,8 @@ def weights_enum(name: str, which: str = "DEFAULT"):
     """torchvision's weights member for model `name` (e.g. ResNet18_Weights.DEFAULT); ConfigError for tudui."""
     spec = model_spec(name)
     if spec.weights is None:
-        raise ConfigError(f"model {name!r} has no pretrained weights to download",
-                          "use --weights none, or --init CKPT to start from one of your own checkpoints")
+        raise ConfigError(_("model {name!r} has no pretrained weights to download").format(name=name),
+                          _("use --weights none, or --init CKPT to start from one of your own checkpoints"))
     import torchvision
 
     return getattr(torchvision.models, spec.weights)[which]
@@ -159,7 +161,7 @@ def replace_head(model: nn.Module, head: str, num_classes: int) -> bool:
     old = head_layer(model, head)
     if old.out_features == num_classes:
         return False
-    parent_name, _, child = head.rpartition(".")
+    parent_name, _dot, child = head.rpartition(".")
     parent = model.get_submodule(parent_name) if parent_name else model
     setattr(parent, child, nn.Linear(old.in_features, num_classes))
     return True
@@ -201,8 +203,9 @@ def require_pretrained_weights(weights) -> Path:
     """The cached file of `weights`, or a DataError saying which file to download from where and where to put it."""
     status = pretrained_weights_status(weights)
     if not status.available:
-        raise DataError(f"the pretrained weights {weights} are not in the torch cache {status.path.parent}",
-                        f"download {status.url} (on any machine with internet) and put it at {status.path} "
-                        "(the folder moves with $TORCH_HOME), or train without them: --weights none "
-                        "(weights=None in Python)")
+        raise DataError(_("the pretrained weights {weights} are not in the torch cache {folder}").format(
+            weights=weights, folder=status.path.parent),
+            _("download {url} (on any machine with internet) and put it at {path} (the folder moves with "
+              "$TORCH_HOME), or train without them: --weights none (weights=None in Python)").format(
+                url=status.url, path=status.path))
     return status.path
