@@ -29,6 +29,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ..errors import ConfigError, DeviceError
+from ..i18n import _
 
 T = TypeVar("T")
 BACKENDS = {"cuda": "nccl", "cpu": "gloo"}  # device type → process-group backend
@@ -62,8 +63,10 @@ def per_rank_batch(global_batch: int, world_size: int) -> int:
     """Images per step on each rank; `--batch-size` is the global batch, summed over all ranks."""
     if global_batch % world_size:
         nearest = world_size * max(1, global_batch // world_size)
-        raise ConfigError(f"--batch-size {global_batch} cannot be split evenly over {world_size} processes",
-                          f"use a multiple of {world_size}, e.g. --batch-size {nearest}")
+        raise ConfigError(_("--batch-size {batch} cannot be split evenly over {processes} processes").format(
+            batch=global_batch, processes=world_size),
+            _("use a multiple of {processes}, e.g. --batch-size {nearest}").format(
+                processes=world_size, nearest=nearest))
     return global_batch // world_size
 
 
@@ -72,8 +75,8 @@ def start(ranks: Ranks, device: torch.device) -> torch.device:
     if ranks.world_size == 1:
         return device
     if device.type not in BACKENDS:
-        raise DeviceError(f"torchrun training runs on cuda or cpu, not {device.type}",
-                          "pass --device cuda or --device cpu")
+        raise DeviceError(_("torchrun training runs on cuda or cpu, not {device}").format(device=device.type),
+                          _("pass --device cuda or --device cpu"))
     if device.type == "cuda":  # one GPU per process: LOCAL_RANK picks it
         device = torch.device("cuda", ranks.local_rank)
         torch.cuda.set_device(device)

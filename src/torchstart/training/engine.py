@@ -22,10 +22,11 @@ from tqdm.auto import tqdm
 
 from ..device import autocast, keep_freed_memory
 from ..errors import TrainingDiverged
+from ..i18n import N_, _
 from .tracking import NullTracker, Tracker
 
 STEP_LOG_EVERY = 50  # steps between per-step train-loss points in TensorBoard (and NaN checks)
-DIVERGED_FIX = "lower the learning rate, e.g. --lr half as big"
+DIVERGED_FIX = N_("lower the learning rate, e.g. --lr half as big")  # shown with _(DIVERGED_FIX)
 
 
 @dataclass
@@ -100,7 +101,8 @@ def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *
     # first bad step without reading the loss on the host every step (a GPU sync per step).
     finite_steps = torch.zeros((), dtype=torch.long, device=device)
     images = steps = 0
-    bar = tqdm(total=len(loader), desc=f"epoch {epoch}", unit="batch", leave=False, disable=not progress)
+    bar = tqdm(total=len(loader), desc=_("epoch {epoch}").format(epoch=epoch), unit=_("batch"), leave=False,
+               disable=not progress)
     for x, y in loader:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         with autocast(device, state.amp_dtype):
@@ -128,7 +130,7 @@ def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *
             check_finite(loss_sum, finite_steps, steps, start_step, epoch)  # one sync every STEP_LOG_EVERY steps
             value = loss.item()
             tracker.log_scalar("train_loss_step", value, start_step + steps)
-            bar.set_postfix(loss=f"{value:.3f}")
+            bar.set_postfix_str(_("loss {loss:.3f}").format(loss=value))
         bar.update(1)
     bar.close()
     check_finite(loss_sum, finite_steps, steps, start_step, epoch)
@@ -139,8 +141,8 @@ def check_finite(loss_sum: torch.Tensor, finite_steps: torch.Tensor, steps: int,
     """Raise TrainingDiverged naming the run's first step (1-based) whose loss was NaN or inf."""
     good = int(finite_steps)
     if good < steps:
-        raise TrainingDiverged(f"the training loss became {float(loss_sum)} at step {start_step + good + 1} "
-                               f"(epoch {epoch})", DIVERGED_FIX)
+        raise TrainingDiverged(_("the training loss became {loss} at step {step} (epoch {epoch})").format(
+            loss=float(loss_sum), step=start_step + good + 1, epoch=epoch), _(DIVERGED_FIX))
 
 
 @torch.inference_mode()
@@ -189,8 +191,8 @@ def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, e
         train_seconds = time.perf_counter() - start
         result = evaluate(state.model, test_loader, device, num_classes, state.amp_dtype)
         if not math.isfinite(result.loss):  # e.g. the epoch's last step blew the weights up
-            raise TrainingDiverged(f"the test loss became {result.loss} after epoch {epoch} "
-                                   f"(step {history.step + steps})", DIVERGED_FIX)
+            raise TrainingDiverged(_("the test loss became {loss} after epoch {epoch} (step {step})").format(
+                loss=result.loss, epoch=epoch, step=history.step + steps), _(DIVERGED_FIX))
         seconds = time.perf_counter() - start
         history.step += steps
         record = EpochRecord(

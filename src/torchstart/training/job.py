@@ -33,6 +33,7 @@ from ..device import (
 )
 from ..errors import PeerLost, TrainingDiverged, TrainingInterrupted
 from ..files import set_aside
+from ..i18n import _
 from ..models import count_parameters
 from . import distributed
 from .build import Normalization, build_state, input_side, make_loaders, normalization
@@ -93,7 +94,7 @@ def _claim_run_dir(config: TrainConfig, ranks: Ranks, resume: ResumePoint | None
         if found is not None and not overwrite:
             raise refuse_existing(path, found)
         if found is not None and ranks.is_main:
-            report(f"kept the old run aside as {set_aside(path)} (--overwrite)")
+            report(_("kept the old run aside as {path} (--overwrite)").format(path=set_aside(path)))
     return RunDir(path, writes=ranks.is_main)
 
 
@@ -117,7 +118,8 @@ def _train(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device,
     info = describe_device(device)
     for line in setup_lines(config, info, state, len(train_loader), ranks.world_size, start):
         report(line)
-    report(f"run directory: {run.path}" + (f" (resuming after epoch {len(history.epochs)})" if resume else ""))
+    report(_("run directory: {path} (resuming after epoch {epoch})").format(path=run.path, epoch=len(history.epochs))
+           if resume else _("run directory: {path}").format(path=run.path))
     run.start(metrics_header(config, data, info, state, start, train_loader.num_images * ranks.world_size, ranks),
               history, resumed=resume is not None)
 
@@ -158,10 +160,10 @@ def _fit(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device, s
         if not distributed.peer_lost(err, ranks):
             raise
         run.write_metrics(status="interrupted")
-        raise PeerLost(f"another torchrun process of this job stopped ({str(err).splitlines()[0][:100]}); "
-                       f"epoch {run.epochs_saved} is saved in {run.last}",
-                       "torchrun --max-restarts=N restarts the group, which continues from last.pt by itself; or run "
-                       f"the same torchrun command with --resume {run.path}") from None
+        raise PeerLost(_("another torchrun process of this job stopped ({reason}); epoch {epoch} is saved in "
+                         "{path}").format(reason=str(err).splitlines()[0][:100], epoch=run.epochs_saved, path=run.last),
+                       _("torchrun --max-restarts=N restarts the group, which continues from last.pt by itself; or "
+                         "run the same torchrun command with --resume {path}").format(path=run.path)) from None
     finally:
         tracker.close()
 
@@ -195,22 +197,25 @@ def epoch_checkpoint(config: TrainConfig, data: ImageData, norm: Normalization, 
 def setup_lines(config: TrainConfig, info: DeviceInfo, state: TrainState, steps: int, world_size: int,
                 start: StartingPoint | None) -> list[str]:
     """What a run says about itself before the first step: device, schedule, model, starting weights."""
-    batch = f"{config.batch_size}" if world_size == 1 else \
-        f"{config.batch_size} ({world_size} processes × {config.batch_size // world_size})"
+    batch = str(config.batch_size) if world_size == 1 else _("{batch} ({processes} processes × {each})").format(
+        batch=config.batch_size, processes=world_size, each=config.batch_size // world_size)
     precision = precision_line(config.precision, torch.device(info.device))
-    lines = [f"device: {info.device} ({info.name}), precision {precision}; "
-             f"recipe {config.recipe}: {config.epochs} epochs × {steps} steps of {batch}, "
-             f"{config.optim.name} lr {config.optim.lr}; model {config.model} "
-             f"({count_parameters(state.model):,} parameters)"]
+    lines = [_("device: {device} ({name}), precision {precision}; recipe {recipe}: {epochs} epochs × {steps} steps "
+               "of {batch}, {optimizer} lr {lr}; model {model} ({parameters} parameters)").format(
+        device=info.device, name=info.name, precision=precision, recipe=config.recipe, epochs=config.epochs,
+        steps=steps, batch=batch, optimizer=config.optim.name, lr=config.optim.lr, model=config.model,
+        parameters=f"{count_parameters(state.model):,}")]
     if start is not None:
-        lines.append(f"start: {start.source}")
+        lines.append(_("start: {source}").format(source=start.source))
     if steps < FEW_STEPS and config.batch_size > 16:
-        lines.append(f"note: only {steps} steps per epoch; on a small data set a smaller batch gives the optimiser "
-                     f"more steps, e.g. --batch-size {max(8, config.batch_size // 8)}")
+        lines.append(_("note: only {steps} steps per epoch; on a small data set a smaller batch gives the optimiser "
+                       "more steps, e.g. --batch-size {batch}").format(
+            steps=steps, batch=max(8, config.batch_size // 8)))
     return lines
 
 
 def diverged_fix(config: TrainConfig, last_path: Path, epochs_saved: int) -> str:
-    kept = (f"the last good checkpoint (epoch {epochs_saved}) is {last_path}" if epochs_saved
-            else "no epoch finished, so there is no checkpoint")
-    return f"lower the learning rate and start a new run, e.g. --lr {config.optim.lr / 2:g}; {kept}"
+    kept = (_("the last good checkpoint (epoch {epoch}) is {path}").format(epoch=epochs_saved, path=last_path)
+            if epochs_saved else _("no epoch finished, so there is no checkpoint"))
+    return _("lower the learning rate and start a new run, e.g. --lr {lr}; {kept}").format(
+        lr=f"{config.optim.lr / 2:g}", kept=kept)

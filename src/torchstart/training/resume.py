@@ -27,6 +27,7 @@ from ..config import RESUMABLE_FIELDS, TRAIN_FLAGS, TrainConfig, config_value, w
 from ..data import ImageData
 from ..errors import CheckpointError, ConfigError
 from ..files import check_input, kind_of
+from ..i18n import _
 from .checkpoint import DAMAGED_FIX, load_checkpoint, training_config, unwrap
 from .engine import EpochRecord, History, TrainState
 from .rundir import default_run_dir, last_checkpoint_path
@@ -52,30 +53,33 @@ def resume_point(run_dir: Path, **flags: Any) -> ResumePoint:
     Raises ConfigError for a flag that contradicts the run, and when nothing is left to train.
     """
     run_dir = check_input(Path(run_dir), expect="dir", what="--resume", error=ConfigError,
-                          fix="pass a run directory, e.g. runs/<date-time>")
+                          fix=_("pass a run directory, e.g. runs/<date-time>"))
     path = last_checkpoint_path(run_dir)
     if kind_of(path, "--resume", ConfigError) != "file":
-        raise ConfigError(f"{run_dir} has no checkpoints/last.pt to resume from", missing_last_fix(run_dir))
+        raise ConfigError(_("{path} has no checkpoints/last.pt to resume from").format(path=run_dir),
+                          missing_last_fix(run_dir))
     checkpoint = load_checkpoint(path)
     stored = training_config(checkpoint, path)
     saved_history(checkpoint)  # refuse a damaged history now, before any data is read
     given = {k: v for k, v in flags.items() if v is not None}
     out = given.pop("out", None)
     if out is not None and Path(out).resolve() != run_dir.resolve():
-        raise ConfigError(f"--out {out} differs from the run being resumed ({run_dir})",
-                          "leave --out out: a resumed run writes into its own directory")
+        raise ConfigError(_("--out {out} differs from the run being resumed ({path})").format(out=out, path=run_dir),
+                          _("leave --out out: a resumed run writes into its own directory"))
     for name, value in given.items():
         if name not in RESUMABLE_FIELDS and with_overrides(stored, **{name: value}) != stored:
             flag = "--" + name.replace("_", "-")
-            raise ConfigError(f"{flag} {value} differs from the run's own {config_value(stored, name)!r}",
-                              f"leave {flag} out (a resumed run keeps its configuration; only "
-                              f"{', '.join('--' + c.replace('_', '-') for c in RESUMABLE_FIELDS)} may change) "
-                              "or start a new run")
+            raise ConfigError(_("{flag} {value} differs from the run's own {own!r}").format(
+                flag=flag, value=value, own=config_value(stored, name)),
+                _("leave {flag} out (a resumed run keeps its configuration; only {flags} may change) or start a "
+                  "new run").format(flag=flag, flags=", ".join("--" + c.replace("_", "-") for c in RESUMABLE_FIELDS)))
     resumable = {k: v for k, v in given.items() if k in RESUMABLE_FIELDS}
     point = ResumePoint(with_overrides(stored, out=run_dir, **resumable).validate(), checkpoint)
     if point.config.epochs <= point.epochs_done:
-        raise ConfigError(f"{run_dir} has already trained {point.epochs_done} of {point.config.epochs} epochs",
-                          f"train longer with: torchstart train --resume {run_dir} --epochs {point.epochs_done + 5}")
+        raise ConfigError(_("{path} has already trained {done} of {epochs} epochs").format(
+            path=run_dir, done=point.epochs_done, epochs=point.config.epochs),
+            _("train longer with: {command}").format(
+                command=f"torchstart train --resume {run_dir} --epochs {point.epochs_done + 5}"))  # not text
     return point
 
 
@@ -98,9 +102,10 @@ def missing_last_fix(run_dir: Path) -> str:
     """What to do when a run has no last.pt: best.pt holds the same full training state, when it is there."""
     best = Path(run_dir) / "checkpoints" / "best.pt"
     if kind_of(best, "--resume", ConfigError) == "file":
-        return (f"{best} holds the full training state of the best epoch: copy it to last.pt to continue from "
-                f"there (cp {best} {last_checkpoint_path(run_dir)}), or start a new run")
-    return "no epoch of it finished (or it is not a run directory): start a new run, torchstart train --out DIR"
+        return _("{best} holds the full training state of the best epoch: copy it to last.pt to continue from "
+                 "there ({command}), or start a new run").format(
+            best=best, command=f"cp {best} {last_checkpoint_path(run_dir)}")
+    return _("no epoch of it finished (or it is not a run directory): start a new run, torchstart train --out DIR")
 
 
 def training_state(state: TrainState, history: History) -> dict[str, Any]:
@@ -136,8 +141,9 @@ def restore(state: TrainState, checkpoint: dict[str, Any]) -> History:
             state.scaler.load_state_dict(checkpoint["scaler_state"])
         torch.set_rng_state(checkpoint["rng_state"])
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as err:  # another shape
-        raise CheckpointError(f"last.pt holds damaged training state ({type(err).__name__}: "
-                              f"{str(err).splitlines()[0][:120] if str(err) else 'missing'})", DAMAGED_FIX) from None
+        detail = str(err).splitlines()[0][:120] if str(err) else _("missing")
+        raise CheckpointError(_("last.pt holds damaged training state ({reason})").format(
+            reason=f"{type(err).__name__}: {detail}"), _(DAMAGED_FIX)) from None
     if torch.cuda.is_available():
         for index, rng in enumerate(checkpoint.get("cuda_rng_states", [])[: torch.cuda.device_count()]):
             torch.cuda.set_rng_state(rng, index)
@@ -152,12 +158,14 @@ def saved_history(checkpoint: dict[str, Any]) -> History:
                        best_test_accuracy=float(saved["best_test_accuracy"]), best_epoch=int(saved["best_epoch"]),
                        step=int(saved["step"]))
     except (KeyError, TypeError, ValueError) as err:
-        raise CheckpointError(f"last.pt holds a damaged training history ({type(err).__name__}: {err})",
-                              DAMAGED_FIX) from None
+        raise CheckpointError(_("last.pt holds a damaged training history ({reason})").format(
+            reason=f"{type(err).__name__}: {err}"), _(DAMAGED_FIX)) from None
 
 
 def check_same_data(point: ResumePoint, data: ImageData) -> None:
     """Refuse to continue a run on other data than it was trained on."""
-    if point.checkpoint.get("data_source") != data.source:
-        raise ConfigError(f"{point.config.out} was trained on {point.checkpoint.get('data_source')}, but this time "
-                          f"the data search found {data.source}", "pass the run's data with --data-dir")
+    before = point.checkpoint.get("data_source")
+    if before != data.source:
+        raise ConfigError(_("{path} was trained on {before}, but this time the data search found {now}").format(
+            path=point.config.out, before=before, now=data.source),
+            _("pass the run's data with --data-dir"))

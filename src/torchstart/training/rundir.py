@@ -29,12 +29,16 @@ from ..config import TrainConfig, to_dict
 from ..data import ImageData
 from ..errors import ConfigError
 from ..files import atomic_write, kind_of, read_json, stale_temp_files, writable_dir, write_json
+from ..i18n import N_, _
 from .checkpoint import load_checkpoint, save_checkpoint
 from .engine import History
 from .tracking import plot_confusion, plot_curves
 
 METRICS = "metrics.json"
 WRITTEN_ATOMICALLY = (METRICS, "checkpoints/last.pt", "checkpoints/best.pt")
+# metrics.json's `status` values (they stay English in the file) as a learner reads them
+STATUS_WORDS = {"running": N_("running"), "finished": N_("finished"), "interrupted": N_("interrupted"),
+                "diverged": N_("diverged")}
 
 
 def default_run_dir(root: Path = Path("runs")) -> Path:
@@ -66,15 +70,19 @@ def existing_run(path: Path) -> str | None:
         return None
     try:
         metrics = read_json(path / METRICS)
-        return f"{len(metrics['epochs'])} of {metrics['config']['epochs']} epochs, {metrics['status']}"
+        status = metrics["status"]
+        return _("{done} of {epochs} epochs, {status}").format(
+            done=len(metrics["epochs"]), epochs=metrics["config"]["epochs"],
+            status=_(STATUS_WORDS[status]) if status in STATUS_WORDS else status)
     except (OSError, ValueError, KeyError, TypeError):
-        return "checkpoints"
+        return _("checkpoints")
 
 
 def refuse_existing(path: Path, found: str) -> ConfigError:
-    return ConfigError(f"--out {path} already holds a training run ({found})",
-                       f"continue it with --resume {path}, choose a new --out (or leave --out out), or add "
-                       f"--overwrite to start again there (the old run is kept as {path.name}.old-<time>)")
+    return ConfigError(_("--out {path} already holds a training run ({found})").format(path=path, found=found),
+                       _("continue it with --resume {path}, choose a new --out (or leave --out out), or add "
+                         "--overwrite to start again there (the old run is kept as {name}.old-<time>)").format(
+                           path=path, name=path.name))
 
 
 def prepare_run_dir(path: Path) -> Path:

@@ -20,6 +20,7 @@ from torch import nn
 
 from ..config import TrainConfig
 from ..errors import CheckpointError, ConfigError
+from ..i18n import _
 from ..models import build_model, freeze_backbone, model_spec
 from .checkpoint import FORMAT, check_metadata, load_checkpoint, safe_torch_load
 
@@ -36,14 +37,16 @@ def _state_dict_of(obj: Any, path: Path, model_name: str) -> dict[str, torch.Ten
     if isinstance(obj, dict) and obj.get("format") == FORMAT:
         check_metadata(obj, path)
         if obj["model_name"] != model_name:
-            raise ConfigError(f"{path} holds a {obj['model_name']!r} model, not {model_name!r}",
-                              f"add --model {obj['model_name']}, or pass weights for {model_name}")
+            raise ConfigError(_("{path} holds a {found!r} model, not {wanted!r}").format(
+                path=path, found=obj["model_name"], wanted=model_name),
+                _("add --model {found}, or pass weights for {wanted}").format(
+                    found=obj["model_name"], wanted=model_name))
         return obj["model_state"]
     if isinstance(obj, dict) and obj and all(isinstance(k, str) and isinstance(v, torch.Tensor)
                                              for k, v in obj.items()):
         return obj
-    raise CheckpointError(f"{path} is neither a state_dict nor a torchstart checkpoint",
-                          "save weights with torch.save(model.state_dict(), path) or use a checkpoint from a run")
+    raise CheckpointError(_("{path} is neither a state_dict nor a torchstart checkpoint").format(path=path),
+                          _("save weights with torch.save(model.state_dict(), path) or use a checkpoint from a run"))
 
 
 def load_into(model: nn.Module, state: dict[str, torch.Tensor], head: str, path: Path) -> bool:
@@ -54,9 +57,10 @@ def load_into(model: nn.Module, state: dict[str, torch.Tensor], head: str, path:
     misfit = [k for k in own if k in state and k not in head_keys and state[k].shape != own[k].shape]
     if missing or misfit:
         example = (missing or misfit)[0]
-        raise CheckpointError(f"{path} does not fit this model: {len(missing)} tensors missing and {len(misfit)} "
-                              f"of another shape (e.g. {example})",
-                              "pass weights saved from the same --model (e.g. its runs/<run>/checkpoints/best.pt)")
+        raise CheckpointError(_("{path} does not fit this model: {missing} tensors missing and {misfit} of another "
+                                "shape (e.g. {example})").format(
+            path=path, missing=len(missing), misfit=len(misfit), example=example),
+            _("pass weights saved from the same --model (e.g. its runs/<run>/checkpoints/best.pt)"))
     keep_head = all(k in state and state[k].shape == own[k].shape for k in head_keys)
     chosen = {k: v for k, v in state.items() if k in own and (keep_head or k not in head_keys)}
     model.load_state_dict(chosen, strict=False)
@@ -68,22 +72,24 @@ def starting_point(config: TrainConfig, num_classes: int) -> StartingPoint:
     spec = model_spec(config.model)
     if config.weights.upper() == "DEFAULT":
         model = build_model(config.model, num_classes, pretrained=True)  # cached file or one clear error
-        source = f"torchvision's ImageNet weights for {config.model} (head replaced: {num_classes} classes)"
+        source = _("torchvision's ImageNet weights for {model} (head replaced: {n} classes)").format(
+            model=config.model, n=num_classes)
     elif config.weights.lower() == "none" and config.init is None:
-        model, source = build_model(config.model, num_classes), "random initialisation"
+        model, source = build_model(config.model, num_classes), _("random initialisation")
     else:
         path = Path(config.init or config.weights)
         if config.init is not None:
             state = _state_dict_of(load_checkpoint(path), path, config.model)  # --init: checkpoints only
         else:
-            state = _state_dict_of(safe_torch_load(path, "cpu", "pass a state_dict or a torchstart checkpoint"),
+            state = _state_dict_of(safe_torch_load(path, "cpu", _("pass a state_dict or a torchstart checkpoint")),
                                    path, config.model)
         model = build_model(config.model, num_classes)
         kept = load_into(model, state, spec.head, path)
-        source = f"weights from {path}" + ("" if kept else f" (head replaced: {num_classes} classes)")
+        source = (_("weights from {path}").format(path=path) if kept else
+                  _("weights from {path} (head replaced: {n} classes)").format(path=path, n=num_classes))
     if config.freeze_backbone:
         trained = tuple(freeze_backbone(model, config.model))
-        source += "; backbone frozen, only the head trains"
+        source = _("{source}; backbone frozen, only the head trains").format(source=source)
     else:
-        trained = tuple(name for name, _ in model.named_parameters())
+        trained = tuple(name for name, _param in model.named_parameters())
     return StartingPoint(model, source, trained)
