@@ -176,7 +176,7 @@ def test_scan_without_decoding_trusts_the_names(tmp_path, huge_png):
 
 @pytest.mark.parametrize("layout,match", [
     ({}, "has no class folders"),
-    ({"x.jpg": "image"}, r"has no class folders \(it holds 1 images directly\)"),
+    ({"x.jpg": "image"}, r"has no class folders \(it holds 1 image directly\)"),
     ({"ants/a.jpg": "image", "bees/": None}, "class folder {root}/bees has no usable images — fix: add images"),
     ({"ants/a.jpg": "image", "bees/b.jpg": b"", "bees/c.txt": b"x"},
      r"class folder {root}/bees has no usable images \(2 files left out, e\.g\. b\.jpg is an empty file"),

@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 
 from ..errors import DataError
 from ..files import check_input
+from ..i18n import _
 from .imagedata import ArraySplit, ImageData
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -61,16 +62,18 @@ def detect_layout(folder: Path) -> tuple[str, Path] | None:
 
 
 def _check_split(images: np.ndarray, labels: np.ndarray, where: str, num_classes: int) -> None:
-    fix = "re-create the file (images uint8 N×32×32×3 RGB, labels int in 0..9)"
+    fix = _("re-create the file (images uint8 N×32×32×3 RGB, labels int in 0..9)")
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
-        raise DataError(f"{where}: images must be uint8 N×32×32×3, found {images.dtype} {images.shape}", fix)
+        raise DataError(_("{where}: images must be uint8 N×32×32×3, found {dtype} {shape}").format(
+            where=where, dtype=images.dtype, shape=images.shape), fix)
     if images.shape[0] == 0:
-        raise DataError(f"{where}: holds no images", fix)
+        raise DataError(_("{where}: holds no images").format(where=where), fix)
     if labels.ndim != 1 or labels.shape[0] != images.shape[0] or not np.issubdtype(labels.dtype, np.integer):
-        raise DataError(f"{where}: labels must be N integers matching {images.shape[0]} images, "
-                        f"found {labels.dtype} {labels.shape}", fix)
+        raise DataError(_("{where}: labels must be N integers matching {n} images, found {dtype} {shape}").format(
+            where=where, n=images.shape[0], dtype=labels.dtype, shape=labels.shape), fix)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise DataError(f"{where}: labels must be in 0..{num_classes - 1}, found {labels.min()}..{labels.max()}", fix)
+        raise DataError(_("{where}: labels must be in 0..{last}, found {low}..{high}").format(
+            where=where, last=num_classes - 1, low=labels.min(), high=labels.max()), fix)
 
 
 def _split(images: np.ndarray, labels: np.ndarray, where: str, num_classes: int) -> ArraySplit:
@@ -80,13 +83,14 @@ def _split(images: np.ndarray, labels: np.ndarray, where: str, num_classes: int)
 
 def load_npz_dir(folder: Path) -> ImageData:
     """`train.npz` / `test.npz` with arrays `images`, `labels`; optional `classes.txt`."""
-    classes = CIFAR10_CLASSES
-    if (folder / "classes.txt").is_file():
-        classes = tuple((folder / "classes.txt").read_text(encoding="utf-8", errors="replace").split())
+    classes, names = CIFAR10_CLASSES, folder / "classes.txt"
+    if names.is_file():
+        classes = tuple(names.read_text(encoding="utf-8", errors="replace").split())
         if len(classes) < 2 or len(set(classes)) != len(classes):
-            raise DataError(f"{folder / 'classes.txt'} must list at least 2 different class names, found {len(classes)}"
-                            f"{' (with repeats)' if len(set(classes)) != len(classes) else ''}",
-                            "write one class name per line, in label order (label 0 first), or delete the file")
+            cause = _("{path} must list at least 2 different class names, found {n}") if len(set(classes)) == len(
+                classes) else _("{path} must list at least 2 different class names, found {n} (with repeats)")
+            raise DataError(cause.format(path=names, n=len(classes)),
+                            _("write one class name per line, in label order (label 0 first), or delete the file"))
     splits = []
     for name in ("train", "test"):
         path = folder / f"{name}.npz"
@@ -94,10 +98,11 @@ def load_npz_dir(folder: Path) -> ImageData:
             with np.load(path, allow_pickle=False) as arrays:
                 images, labels = arrays["images"], arrays["labels"]
         except KeyError as err:
-            raise DataError(f"{path}: missing array {err}", "the npz must hold arrays 'images' and 'labels'") from None
+            raise DataError(_("{path}: missing array {name}").format(path=path, name=err),
+                            _("the npz must hold arrays 'images' and 'labels'")) from None
         except Exception as err:  # truncated zip (BadZipFile), CRC error, pickled objects, not an npz at all
-            raise DataError(f"{path} is not a readable npz file ({type(err).__name__}: {err})",
-                            "re-copy or re-create it") from None
+            raise DataError(_("{path} is not a readable npz file ({reason})").format(
+                path=path, reason=f"{type(err).__name__}: {err}"), _("re-copy or re-create it")) from None
         splits.append(_split(images, labels, str(path), len(classes)))
     return ImageData(splits[0], splits[1], classes, str(folder), "npz")
 
@@ -118,7 +123,7 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
+            raise pickle.UnpicklingError(_("refusing to load {name}").format(name=f"{module}.{name}"))
         return super().find_class(module, name)
 
 
@@ -129,11 +134,13 @@ def _read_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         data = np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         labels = np.asarray(entry.get("labels", entry.get("fine_labels")), dtype=np.int64)
     except FileNotFoundError:
-        raise DataError(f"{path} is missing",
-                        f"the {TORCHVISION_DIR} folder needs data_batch_1..5 and test_batch") from None
+        raise DataError(_("{path} is missing").format(path=path),
+                        _("the {folder} folder needs data_batch_1..5 and test_batch").format(
+                            folder=TORCHVISION_DIR)) from None
     except Exception as err:  # truncated, foreign or malicious file: all one message
-        raise DataError(f"{path} is not a readable CIFAR-10 batch ({type(err).__name__}: {err})",
-                        f"delete the folder and unpack cifar-10-python.tar.gz again ({CIFAR10_URL})") from None
+        raise DataError(_("{path} is not a readable CIFAR-10 batch ({reason})").format(
+            path=path, reason=f"{type(err).__name__}: {err}"),
+            _("delete the folder and unpack cifar-10-python.tar.gz again ({url})").format(url=CIFAR10_URL)) from None
     return data, labels
 
 
@@ -174,9 +181,10 @@ def download(root: Path) -> ImageData:
         for train in (True, False):
             torchvision.datasets.CIFAR10(str(root), train=train, download=True)
     except Exception as err:  # URLError, HTTPError, timeouts, checksum mismatch, disk full …
-        raise DataError(f"downloading CIFAR-10 failed ({type(err).__name__}: {err})",
-                        f"on a machine with internet fetch {CIFAR10_URL}, unpack it and pass --data-dir "
-                        f"to the folder holding {TORCHVISION_DIR}/ (or copy it to {root})") from None
+        raise DataError(_("downloading CIFAR-10 failed ({reason})").format(reason=f"{type(err).__name__}: {err}"),
+                        _("on a machine with internet fetch {url}, unpack it and pass --data-dir to the folder "
+                          "holding {folder}/ (or copy it to {root})").format(
+                            url=CIFAR10_URL, folder=TORCHVISION_DIR, root=root)) from None
     return load_torchvision_dir(root / TORCHVISION_DIR)
 
 
@@ -194,11 +202,12 @@ def find_cifar10(data_dir: Path | None = None, download_ok: bool = False) -> Ima
     """CIFAR-10 from the first source that exists (see the module docstring for the order)."""
     if data_dir is not None:
         data_dir = check_input(Path(data_dir).expanduser(), expect="dir", what="--data-dir", error=DataError,
-                               fix="pass the folder that holds cifar-10-batches-py/ or train.npz + test.npz")
+                               fix=_("pass the folder that holds cifar-10-batches-py/ or train.npz + test.npz"))
         data = load_dir(data_dir)
         if data is None:
-            raise DataError(f"--data-dir {data_dir} holds no CIFAR-10",
-                            f"it must contain {TORCHVISION_DIR}/ (torchvision layout) or train.npz + test.npz")
+            raise DataError(_("--data-dir {path} holds no CIFAR-10").format(path=data_dir),
+                            _("it must contain {folder}/ (torchvision layout) or train.npz + test.npz").format(
+                                folder=TORCHVISION_DIR))
         return data
     for folder in search_dirs():
         if folder.is_dir():

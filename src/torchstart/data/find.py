@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..files import check_input
+from ..i18n import _
 from .cifar10 import detect_layout, find_cifar10
 from .folders import load_image_folder
 from .imagedata import ImageData
@@ -19,8 +20,8 @@ def find_data(data_dir: Path | None = None, download: bool = False, *, image_siz
     """
     if data_dir is not None:
         data_dir = check_input(Path(data_dir).expanduser(), expect="dir", what="--data-dir", error=DataError,
-                               fix="pass a folder: CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or "
-                                   "one sub-folder of images per class")
+                               fix=_("pass a folder: CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or "
+                                     "one sub-folder of images per class"))
         if detect_layout(data_dir) is None:
             return load_image_folder(data_dir, image_size=image_size, val_fraction=val_fraction, seed=seed)
     return find_cifar10(data_dir, download)

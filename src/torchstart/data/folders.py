@@ -22,6 +22,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from ..errors import DataError
+from ..i18n import _
 from .imagedata import ArraySplit, ImageData
 from .images import open_rgb, resize_square
 from .scan import FolderScan, detect_folder_layout, scan_image_folder
@@ -71,9 +72,10 @@ def decode_split(samples: list[tuple[Path, int]], size: int, workers: int | None
 
 def _check_same_classes(train: FolderScan, val: FolderScan) -> None:
     if train.classes != val.classes:
-        raise DataError(f"the class folders of {val.root} ({', '.join(val.classes)}) differ from those of "
-                        f"{train.root} ({', '.join(train.classes)})",
-                        "give train/ and val/ the same class folders, names spelled the same")
+        raise DataError(_("the class folders of {val} ({val_classes}) differ from those of {train} "
+                          "({train_classes})").format(val=val.root, val_classes=", ".join(val.classes),
+                                                      train=train.root, train_classes=", ".join(train.classes)),
+                        _("give train/ and val/ the same class folders, names spelled the same"))
 
 
 def load_image_folder(root: Path | str, *, image_size: int, val_fraction: float = 0.2, seed: int = 0,
@@ -82,14 +84,15 @@ def load_image_folder(root: Path | str, *, image_size: int, val_fraction: float 
     root = Path(root)
     layout = detect_folder_layout(root)
     if layout is None:
-        raise DataError(f"{root} holds neither CIFAR-10 nor class folders of images",
-                        "use root/<class>/<images> (optionally under train/ and val/), "
-                        "or a folder with cifar-10-batches-py/ or train.npz + test.npz")
+        raise DataError(_("{path} holds neither CIFAR-10 nor class folders of images").format(path=root),
+                        _("use root/<class>/<images> (optionally under train/ and val/), "
+                          "or a folder with cifar-10-batches-py/ or train.npz + test.npz"))
     train_scan = scan_image_folder(layout.train_root)
     if len(train_scan.classes) < 2:
-        raise DataError(f"{layout.train_root} has only one class folder ({train_scan.classes[0]}): a classifier "
-                        "needs at least two classes to learn anything (with one, every guess is right)",
-                        "add a folder of images for each other class, side by side with it")
+        raise DataError(_("{path} has only one class folder ({name}): a classifier needs at least two classes to "
+                          "learn anything (with one, every guess is right)").format(
+                            path=layout.train_root, name=train_scan.classes[0]),
+                        _("add a folder of images for each other class, side by side with it"))
     skipped = list(train_scan.skipped_lines())
     if layout.val_root is not None:
         val_scan = scan_image_folder(layout.val_root)
@@ -97,19 +100,21 @@ def load_image_folder(root: Path | str, *, image_size: int, val_fraction: float 
         skipped += val_scan.skipped_lines()
         train_samples, val_samples, note = list(train_scan.samples), list(val_scan.samples), ""
     else:
-        labels = np.array([label for _, label in train_scan.samples])
+        labels = np.array([label for _path, label in train_scan.samples])
         train_idx, val_idx = stratified_split(labels, val_fraction, seed)
         train_samples = [train_scan.samples[i] for i in train_idx]
         val_samples = [train_scan.samples[i] for i in val_idx]
-        note = f" (no val/ folder: {val_fraction:.0%} of each class held out, seed {seed})"
+        note = _(" (no val/ folder: {share:.0%} of each class held out, seed {seed})").format(
+            share=val_fraction, seed=seed)
     if not val_samples:
-        raise DataError(f"{root} leaves no images to validate on: every class has a single image, and the one "
-                        "image of a class is kept for training", "add images (at least 2 per class, better 20+), "
-                        "or put validation images in a val/ folder next to train/")
+        raise DataError(_("{path} leaves no images to validate on: every class has a single image, and the one "
+                          "image of a class is kept for training").format(path=root),
+                        _("add images (at least 2 per class, better 20+), or put validation images in a val/ folder "
+                          "next to train/"))
     needed = (len(train_samples) + len(val_samples)) * image_size * image_size * 3
     if needed > MEMORY_BUDGET_BYTES:
-        raise DataError(f"{root} needs {needed / 1e9:.1f} GB of memory at {image_size}×{image_size} pixels",
-                        "use a smaller --image-size, or a subset of the images")
+        raise DataError(_("{path} needs {gb:.1f} GB of memory at {size}×{size} pixels").format(
+            path=root, gb=needed / 1e9, size=image_size), _("use a smaller --image-size, or a subset of the images"))
     return ImageData(train=decode_split(train_samples, image_size, workers),
                      test=decode_split(val_samples, image_size, workers), classes=train_scan.classes,
                      source=str(root), layout=layout.kind, image_size=image_size, skipped=tuple(skipped),

@@ -18,6 +18,7 @@ from torch.utils.data import Dataset
 
 from ..errors import DataError
 from ..files import check_input
+from ..i18n import _
 from .images import open_rgb
 from .scan import image_files
 
@@ -31,10 +32,10 @@ def hymenoptera_root(data_dir: Path | str | None = None) -> Path:
     """`data_dir` (the full set: a folder with train/ants, train/bees, …) or the embedded sample."""
     if data_dir is None:
         return hymenoptera_sample_root()
-    fix = "pass the folder that holds train/ and val/ (e.g. ../shared/data/hymenoptera_data)"
+    fix = _("pass the folder that holds train/ and val/ (e.g. ../shared/data/hymenoptera_data)")
     root = check_input(Path(data_dir), expect="dir", what="--data-dir", error=DataError, fix=fix)
     if not (root / "train" / "ants").is_dir():
-        raise DataError(f"{root} has no train/ants folder", fix)
+        raise DataError(_("{path} has no train/ants folder").format(path=root), fix)
     return root
 
 

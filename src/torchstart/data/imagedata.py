@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 import torch
 
-GET_FULL_SET = ("for the full set: torchstart train --data-dir DIR (cifar-10-batches-py/ or train.npz+test.npz) "
-                "or --download")
+from ..i18n import N_, _, ngettext
+
+GET_FULL_SET = N_("for the full set: torchstart train --data-dir DIR (cifar-10-batches-py/ or train.npz+test.npz) "
+                  "or --download")  # shown with _(GET_FULL_SET)
 CIFAR_LAYOUTS = ("npz", "torchvision", "sample")  # where CIFAR-10 came from
 FOLDER_LAYOUTS = ("split", "flat")  # image folders with train/ (and val/) folders, or class folders directly
 
@@ -60,11 +62,16 @@ class ImageData:
     def describe(self) -> str:
         """The one line a run prints about its data."""
         if self.is_folder:
-            return (f"using image folders from {self.source} ({self.layout} layout): {len(self.classes)} classes "
-                    f"({', '.join(self.classes)}), {len(self.train)} train / {len(self.test)} val images at "
-                    f"{self.image_size}×{self.image_size}{self.split_note}"
-                    + (f"; {len(self.skipped)} files skipped (listed at the end)" if self.skipped else ""))
-        counts = f"{len(self.train)} train / {len(self.test)} test"
+            line = _("using image folders from {source} ({layout} layout): {n} classes ({names}), {train} train / "
+                     "{val} val images at {size}×{size}{note}").format(
+                source=self.source, layout=self.layout, n=len(self.classes), names=", ".join(self.classes),
+                train=len(self.train), val=len(self.test), size=self.image_size, note=self.split_note)
+            if self.skipped:
+                line += ngettext("; {n} file skipped (listed at the end)", "; {n} files skipped (listed at the end)",
+                                 len(self.skipped)).format(n=len(self.skipped))
+            return line
         if self.is_sample:
-            return f"using the embedded CIFAR-10 sample (real images), {counts} — {GET_FULL_SET}"
-        return f"using CIFAR-10 from {self.source} ({self.layout}), {counts}"
+            return _("using the embedded CIFAR-10 sample (real images), {train} train / {test} test — {more}").format(
+                train=len(self.train), test=len(self.test), more=_(GET_FULL_SET))
+        return _("using CIFAR-10 from {source} ({layout}), {train} train / {test} test").format(
+            source=self.source, layout=self.layout, train=len(self.train), test=len(self.test))

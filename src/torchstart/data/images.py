@@ -19,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import ImageError
 from ..files import check_input
+from ..i18n import N_, _
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -36,14 +37,19 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")  # L, P, CMYK, YCbCr, RGB …
 
 
+EMPTY_FILE = N_("is an empty file (0 bytes)")  # what is wrong with a file, after its name
+
+
 def _reason(err: Exception) -> tuple[str, str]:
     """(what is wrong, how to fix it) for an exception Pillow raised while opening or decoding a file."""
     if isinstance(err, UnidentifiedImageError):
-        return "is not an image Pillow can read", "pass a JPEG, PNG, GIF, BMP or WebP file"
+        return _("is not an image Pillow can read"), _("pass a JPEG, PNG, GIF, BMP or WebP file")
     if isinstance(err, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
-        return f"is too large to open safely ({err})", f"resize it below {Image.MAX_IMAGE_PIXELS:,} pixels first"
+        return (_("is too large to open safely ({reason})").format(reason=err),
+                _("resize it below {pixels} pixels first").format(pixels=f"{Image.MAX_IMAGE_PIXELS:,}"))
     # OSError "image file is truncated", SyntaxError, struct.error, … from a damaged file
-    return f"could not be decoded ({type(err).__name__}: {err})", "the file is damaged or truncated: re-save it"
+    return (_("could not be decoded ({reason})").format(reason=f"{type(err).__name__}: {err}"),
+            _("the file is damaged or truncated: re-save it"))
 
 
 @contextmanager
@@ -63,15 +69,16 @@ def _pillow_errors(path: Path) -> Iterator[None]:
             yield
         except Exception as err:
             cause, fix = _reason(err)
-            raise ImageError(f"{path} {cause}", fix) from None
+            raise ImageError(_("{path} {cause}").format(path=path, cause=cause), fix) from None
 
 
 def _existing_file(path: Path | str) -> Path:
-    path = check_input(path, expect="file", what="image", error=ImageError,
-                       fix="check the path (quote names with spaces); pass image files, or a folder where one is "
-                           "accepted")
+    path = check_input(path, expect="file", what=N_("image"), error=ImageError,
+                       fix=_("check the path (quote names with spaces); pass image files, or a folder where one is "
+                             "accepted"))
     if path.stat().st_size == 0:
-        raise ImageError(f"{path} is an empty file (0 bytes)", "copy the image again; the copy did not finish")
+        raise ImageError(_("{path} {cause}").format(path=path, cause=_(EMPTY_FILE)),
+                         _("copy the image again; the copy did not finish"))
     return path
 
 
@@ -91,7 +98,7 @@ def image_problem(path: Path | str) -> str | None:
     (`draft`), which still reads its whole compressed stream, so a truncated file is caught.
     """
     if os.path.getsize(path) == 0:
-        return "is an empty file (0 bytes)"
+        return _(EMPTY_FILE)
     with _strict_pillow():
         try:
             with Image.open(path) as image:

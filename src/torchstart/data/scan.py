@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..files import KIND_WORDS, check_input, os_error_cause, path_kind
+from ..i18n import N_, _, ngettext
 from .images import image_problem
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff")
@@ -25,8 +26,8 @@ TRAIN_DIRS, VAL_DIRS = ("train",), ("val", "valid", "validation", "test")
 
 def image_files(folder: Path | str) -> list[str]:
     """Names of the image files in `folder`, sorted, so every run sees the same order."""
-    folder = check_input(folder, expect="dir", what="image folder", error=DataError,
-                         fix="check the path; the label is the name of a folder of images")
+    folder = check_input(folder, expect="dir", what=N_("image folder"), error=DataError,
+                         fix=_("check the path; the label is the name of a folder of images"))
     return sorted(name for name in os.listdir(folder)
                   if name.lower().endswith(IMAGE_SUFFIXES) and (folder / name).is_file())
 
@@ -43,20 +44,23 @@ class FolderScan:
     def counts(self) -> dict[str, int]:
         """Images per class, in class-index order."""
         counts = dict.fromkeys(self.classes, 0)
-        for _, index in self.samples:
+        for _path, index in self.samples:
             counts[self.classes[index]] += 1
         return counts
 
     def describe(self) -> str:
         """One line: how many images of which classes, and how many files were left out."""
         per_class = ", ".join(f"{name} {n}" for name, n in self.counts().items())
-        skipped = f"; skipped {len(self.skipped)} files" if self.skipped else ""
-        return (f"found {len(self.samples)} images in {len(self.classes)} classes ({per_class}) "
-                f"under {self.root}{skipped}")
+        line = ngettext("found {n} image in {classes} classes ({per_class}) under {root}",
+                        "found {n} images in {classes} classes ({per_class}) under {root}", len(self.samples)).format(
+            n=len(self.samples), classes=len(self.classes), per_class=per_class, root=self.root)
+        if self.skipped:
+            line += ngettext("; skipped {n} file", "; skipped {n} files", len(self.skipped)).format(n=len(self.skipped))
+        return line
 
     def skipped_lines(self) -> list[str]:
         """One line per file left out, naming the file and the reason: print these at the end of a run."""
-        return [f"skipped {path}: {reason}" for path, reason in self.skipped]
+        return [_("skipped {path}: {reason}").format(path=path, reason=reason) for path, reason in self.skipped]
 
 
 def _class_folder_entries(folder: Path, decode: bool) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -72,13 +76,14 @@ def _class_folder_entries(folder: Path, decode: bool) -> tuple[list[Path], list[
             skipped.append((path, os_error_cause(err)[0]))
             continue
         if kind == "dir":
-            skipped.append((path, "is a folder inside a class folder (only files directly inside are read)"))
+            skipped.append((path, _("is a folder inside a class folder (only files directly inside are read)")))
         elif kind == "broken-link":
-            skipped.append((path, f"is a link to {os.readlink(path)}, which does not exist"))
+            skipped.append((path, _("is a link to {target}, which does not exist").format(target=os.readlink(path))))
         elif kind != "file":
-            skipped.append((path, f"is {KIND_WORDS[kind]}, not a regular file"))
+            skipped.append((path, _("is {kind}, not a regular file").format(kind=_(KIND_WORDS[kind]))))
         elif not name.lower().endswith(IMAGE_SUFFIXES):
-            skipped.append((path, f"is not an image file type ({', '.join(IMAGE_SUFFIXES)})"))
+            suffixes = ", ".join(IMAGE_SUFFIXES)
+            skipped.append((path, _("is not an image file type ({suffixes})").format(suffixes=suffixes)))
         elif decode and (problem := image_problem(path)) is not None:
             skipped.append((path, problem))
         else:
@@ -94,21 +99,29 @@ def scan_image_folder(root: Path | str, *, decode: bool = True) -> FolderScan:
     of every class after it, so a model trained on the folder would mean something else by "class 3".
     Hidden files and folders (names starting with ".") are ignored.
     """
-    root = check_input(root, expect="dir", what="image folder", error=DataError,
-                       fix="pass the folder that holds one sub-folder of images per class")
+    root = check_input(root, expect="dir", what=N_("image folder"), error=DataError,
+                       fix=_("pass the folder that holds one sub-folder of images per class"))
     classes = sorted(name for name in os.listdir(root) if not name.startswith(".") and (root / name).is_dir())
     if not classes:
-        loose = image_files(root)
-        raise DataError(f"{root} has no class folders" + (f" (it holds {len(loose)} images directly)" if loose else ""),
-                        f"put each class's images in its own folder: {root / 'ants'}/*.jpg, {root / 'bees'}/*.jpg")
+        loose = len(image_files(root))
+        cause = ngettext("{path} has no class folders (it holds {n} image directly)",
+                         "{path} has no class folders (it holds {n} images directly)", loose) if loose else \
+            _("{path} has no class folders")
+        example = f"{root / 'ants'}/*.jpg, {root / 'bees'}/*.jpg"  # not text: the paths to make
+        raise DataError(cause.format(path=root, n=loose),
+                        _("put each class's images in its own folder: {example}").format(example=example))
     samples: list[tuple[Path, int]] = []
     skipped: list[tuple[Path, str]] = []
     for index, name in enumerate(classes):
         images, left_out = _class_folder_entries(root / name, decode)
         if not images:
-            why = f" ({len(left_out)} files left out, e.g. {left_out[0][0].name} {left_out[0][1]})" if left_out else ""
-            raise DataError(f"class folder {root / name} has no usable images{why}",
-                            "add images to it or remove the folder (an empty class would shift the class indices)")
+            cause = _("class folder {path} has no usable images").format(path=root / name)
+            if left_out:
+                cause = ngettext("{cause} ({n} file left out, e.g. {file} {reason})",
+                                 "{cause} ({n} files left out, e.g. {file} {reason})", len(left_out)).format(
+                    cause=cause, n=len(left_out), file=left_out[0][0].name, reason=left_out[0][1])
+            raise DataError(cause,
+                            _("add images to it or remove the folder (an empty class would shift the class indices)"))
         samples += [(path, index) for path in images]
         skipped += left_out
     return FolderScan(root, tuple(classes), tuple(samples), tuple(skipped))
