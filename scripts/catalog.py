@@ -57,7 +57,7 @@ def updated(parts: list[Path] = ()) -> Catalog:
     catalog = new_catalog()
     known = {}
     for source in ([PO] if PO.exists() else []) + list(parts):
-        if source.suffix == ".json":  # {"English": "中文", …}: handy for adding many at once
+        if source.suffix == ".json":  # {"English": "中文", …}: handy for adding many at once (a plural: its singular)
             known.update({k: v for k, v in json.loads(source.read_text(encoding="utf-8")).items() if v})
             continue
         for message in read(source):
@@ -65,7 +65,12 @@ def updated(parts: list[Path] = ()) -> Catalog:
                 known[message.id] = message.string
     for message in template:
         if message.id:
-            catalog.add(message.id, known.get(message.id, "" if isinstance(message.id, str) else ("",)),
+            string = known.get(message.id, "")
+            if isinstance(message.id, tuple) and not (string and all(string)):
+                string = known.get(message.id[0], "")  # a JSON part names a plural by its singular
+            if isinstance(message.id, tuple) and isinstance(string, str):
+                string = (string,)  # Chinese has one plural form (nplurals=1)
+            catalog.add(message.id, string,
                         locations=message.locations, auto_comments=message.auto_comments, flags=message.flags)
     return catalog
 
