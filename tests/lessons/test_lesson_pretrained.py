@@ -6,7 +6,7 @@ import torch
 from torchvision.models import MobileNet_V3_Small_Weights, mobilenet_v3_small, vgg16
 
 from torchstart.data.hymenoptera import hymenoptera_root
-from torchstart.lessons.pretrained import build_finetune_model, labelled_split, vgg16_counts
+from torchstart.lessons.pretrained import build_finetune_model, fine_tune, labelled_split, vgg16_counts
 from torchstart.models import count_parameters
 
 VGG16 = 138_357_544
@@ -69,3 +69,11 @@ def test_fine_tune_model_uses_weights_only_when_cached(monkeypatch, tmp_path):
     torch.testing.assert_close(model.features[0][0].weight, fake["features.0.0.weight"], rtol=0, atol=0)
     assert not any(p.requires_grad for p in model.features.parameters())
     assert model.classifier[3].out_features == 2
+
+
+def test_the_fine_tune_reports_one_line_per_epoch_while_it_trains():
+    lines = []
+    tuned = fine_tune(hymenoptera_root(), torch.device("cpu"), epochs=1, report=lines.append)
+    (record,) = tuned.history
+    assert lines == [f"fine-tune epoch 1/1: train loss {record.train_loss:.4f}, val loss {record.test_loss:.4f}, "
+                     f"val accuracy {record.test_accuracy:.1%}"]

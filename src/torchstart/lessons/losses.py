@@ -22,6 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from ..data import CifarDataset, find_cifar10
+from ..i18n import _
 from ..models import Tudui
 from .runner import lesson_main
 
@@ -140,16 +141,22 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
 
 
 def describe(result: Result) -> str:
-    lines = [f"predictions {PREDICTIONS}, targets {TARGETS}; scores {SCORES}, class {TARGET_CLASS}"]
-    lines += [f"    {c.name:<25} {c.torch_value:.4f}   by hand {c.by_hand:.4f}   = {c.formula}" for c in result.losses]
-    lines.append(f"confident, right scores {CONFIDENT}: CrossEntropyLoss {result.confident_ce:.4f}; "
-                 f"on softmax(scores) instead {result.confident_ce_after_softmax:.4f} (softmax twice: wrong)")
-    lines.append(f"L1Loss on int64 tensors: RuntimeError: {result.integer_error}")
+    lines = [_("predictions {predictions}, targets {targets}; scores {scores}, class {target}").format(
+        predictions=PREDICTIONS, targets=TARGETS, scores=SCORES, target=TARGET_CLASS)]
+    lines += ["    " + _("{name:<25} {value:.4f}   by hand {by_hand:.4f}   = {formula}").format(
+        name=c.name, value=c.torch_value, by_hand=c.by_hand, formula=c.formula) for c in result.losses]
+    lines.append(_("confident, right scores {scores}: CrossEntropyLoss {right:.4f}; on softmax(scores) instead "
+                   "{wrong:.4f} (softmax twice: wrong)").format(scores=CONFIDENT, right=result.confident_ce,
+                                                                 wrong=result.confident_ce_after_softmax))
+    lines.append(_("L1Loss on int64 tensors: RuntimeError: {error}").format(error=result.integer_error))
     b = result.backward
-    lines += [f"course model on one batch {b.batch_shape}: loss {b.loss:.4f} (ln 10 = {math.log(10):.4f})",
-              f"    conv1.weight.grad before backward(): {'set' if b.grad_before_backward else 'None'}",
-              f"    after: shape {b.conv1_grad_shape}, norm {b.conv1_grad_norm:.4f}; "
-              f"{b.params_with_grad} of {b.params_total} parameters have a non-zero gradient"]
+    before = _("set") if b.grad_before_backward else "None"  # not text: the value Python prints
+    lines += [_("course model on one batch {shape}: loss {loss:.4f} (ln 10 = {ln10:.4f})").format(
+                  shape=b.batch_shape, loss=b.loss, ln10=math.log(10)),
+              "    " + _("conv1.weight.grad before backward(): {before}").format(before=before),
+              "    " + _("after: shape {shape}, norm {norm:.4f}; {with_grad} of {total} parameters have a non-zero "
+                         "gradient").format(shape=b.conv1_grad_shape, norm=b.conv1_grad_norm,
+                                            with_grad=b.params_with_grad, total=b.params_total)]
     return "\n".join(lines)
 
 

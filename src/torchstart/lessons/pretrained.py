@@ -17,6 +17,7 @@ fine-tune it for two epochs on the ants/bees sample with `engine.fit`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from torchvision.models import MobileNet_V3_Small_Weights, VGG16_Weights, mobile
 from ..data.hymenoptera import LabelFolder, hymenoptera_root
 from ..device import pick_device, seed_everything
 from ..errors import DataError
+from ..i18n import _
 from ..models import count_parameters, pretrained_weights_status, require_pretrained_weights
 from ..training.engine import EpochRecord, TrainState, fit
 from .runner import lesson_main
@@ -131,7 +133,8 @@ def build_finetune_model(num_classes: int = len(CLASSES)) -> tuple[nn.Module, st
     return model, str(weights)
 
 
-def fine_tune(root: Path, device: torch.device, epochs: int = EPOCHS) -> FineTune:
+def fine_tune(root: Path, device: torch.device, epochs: int = EPOCHS,
+              report: Callable[[str], None] | None = None) -> FineTune:
     seed_everything(0)
     model, weights_name = build_finetune_model()
     # The weights enum declares its preprocessing (resize, centre crop, ImageNet mean/std) even when the file
@@ -143,40 +146,49 @@ def fine_tune(root: Path, device: torch.device, epochs: int = EPOCHS) -> FineTun
     val_loader = DataLoader(val, batch_size=BATCH_SIZE)
     trainable = [p for p in model.parameters() if p.requires_grad]
     state = TrainState(model.to(device), torch.optim.Adam(trainable, lr=LR))
-    history = fit(state, train_loader, val_loader, device, epochs=epochs, num_classes=len(CLASSES))
+
+    def progress(record: EpochRecord, _result, _history) -> None:  # one line per epoch while it trains
+        report(_("fine-tune epoch {epoch}/{epochs}: train loss {train:.4f}, val loss {val:.4f}, val accuracy "
+                 "{accuracy:.1%}").format(epoch=record.epoch, epochs=epochs, train=record.train_loss,
+                                          val=record.test_loss, accuracy=record.test_accuracy))
+
+    history = fit(state, train_loader, val_loader, device, epochs=epochs, num_classes=len(CLASSES),
+                  on_epoch_end=progress if report else None)
     return FineTune(model="mobilenet_v3_small", weights=weights_name, image_size=IMAGE_SIZE,
                     train_images=len(train), val_images=len(val),
                     trainable_params=sum(p.numel() for p in trainable), total_params=count_parameters(model),
                     history=history.epochs)
 
 
-def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto",
+        report: Callable[[str], None] | None = None) -> Result:
     counts, message = vgg16_counts()
     status = pretrained_weights_status(VGG16_Weights.DEFAULT)
-    tuned = fine_tune(hymenoptera_root(data_dir), pick_device(device))
+    tuned = fine_tune(hymenoptera_root(data_dir), pick_device(device), report=report)
     return Result(vgg16=counts, weights_cached=status.available, weights_path=status.path,
                   weights_url=status.url, weights_message=message, fine_tune=tuned)
 
 
 def describe(result: Result) -> str:
-    v, f = result.vgg16, result.fine_tune
-    lines = [f"vgg16(weights={v.weights}) built on {v.device}:",
-             f"    parameters (1000 classes):                 {v.params:>12,}",
-             f"    + classifier.add_module('add_linear', …):  {v.params_add_linear:>12,}",
-             f"    classifier[6] = nn.Linear(4096, 10):       {v.params_replace_last:>12,}",
-             "    print(model.classifier) ends with:", *(f"    {line}" for line in v.classifier_tail)]
+    v, f, pad = result.vgg16, result.fine_tune, "    "
+    lines = [_("vgg16(weights={weights}) built on {device}:").format(weights=v.weights, device=v.device),
+             pad + _("parameters (1000 classes):                 {count:>12,}").format(count=v.params),
+             pad + _("+ classifier.add_module('add_linear', …):  {count:>12,}").format(count=v.params_add_linear),
+             pad + _("classifier[6] = nn.Linear(4096, 10):       {count:>12,}").format(count=v.params_replace_last),
+             pad + _("print(model.classifier) ends with:"), *(f"{pad}{line}" for line in v.classifier_tail)]
     if result.weights_cached:
-        lines.append(f"ImageNet weights loaded from the torch cache: {result.weights_path}")
+        lines.append(_("ImageNet weights loaded from the torch cache: {path}").format(path=result.weights_path))
     else:
-        lines.append(f"ImageNet weights not cached: {result.weights_message}")
-    lines += [f"fine-tune {f.model} (weights={f.weights}, backbone frozen) on {f.train_images} train / "
-              f"{f.val_images} val images at {f.image_size}×{f.image_size}: "
-              f"{f.trainable_params:,} of {f.total_params:,} parameters train",
-              "    epoch  train loss  val loss  val accuracy"]
-    lines += [f"    {r.epoch:>5}  {r.train_loss:>10.4f}  {r.test_loss:>8.4f}  {r.test_accuracy:>12.1%}"
+        lines.append(_("ImageNet weights not cached: {message}").format(message=result.weights_message))
+    lines += [_("fine-tune {model} (weights={weights}, backbone frozen) on {train} train / {val} val images at "
+                "{size}×{size}: {trainable:,} of {total:,} parameters train").format(
+                  model=f.model, weights=f.weights, train=f.train_images, val=f.val_images, size=f.image_size,
+                  trainable=f.trainable_params, total=f.total_params),
+              pad + _("epoch  train loss  val loss  val accuracy")]
+    lines += [f"{pad}{r.epoch:>5}  {r.train_loss:>10.4f}  {r.test_loss:>8.4f}  {r.test_accuracy:>12.1%}"
               for r in f.history]
-    if f.weights == "None":
-        lines.append("    (random backbone: its features mean nothing yet, so expect chance level, 50%)")
+    if f.weights == "None":  # not text: the name torchvision's weights=None prints as
+        lines.append(pad + _("(random backbone: its features mean nothing yet, so expect chance level, 50%)"))
     return "\n".join(lines)
 
 

@@ -31,6 +31,7 @@ from ..data import CIFAR10_CLASSES, CIFAR10_MEAN, CIFAR10_STD
 from ..device import seed_everything
 from ..errors import CheckpointError
 from ..files import writable_dir
+from ..i18n import _
 from ..models import Tudui, count_parameters
 from ..training.checkpoint import load_checkpoint, make_checkpoint, model_from_checkpoint, save_checkpoint
 from ._shared import error_text
@@ -102,7 +103,7 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
         torch.save(model, out / WHOLE_MODEL_FILE)
         try:
             torch.load(out / WHOLE_MODEL_FILE)  # default weights_only=True since PyTorch 2.6
-            refusal, reason = "loaded (PyTorch older than 2.6 has no weights_only default)", ""
+            refusal, reason = _("loaded (PyTorch older than 2.6 has no weights_only default)"), ""
         except pickle.UnpicklingError as err:
             refusal, reason = _refusal(err)
         needs = sorted(get_unsafe_globals_in_checkpoint(out / WHOLE_MODEL_FILE))  # reads opcodes, runs nothing
@@ -116,7 +117,7 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
     untrusted_needs = sorted(get_unsafe_globals_in_checkpoint(out / UNTRUSTED_FILE))
     try:
         torch.load(out / UNTRUSTED_FILE, weights_only=True)  # refuses before any call is made
-        untrusted_refusal = "loaded"
+        untrusted_refusal = _("loaded")
     except pickle.UnpicklingError as err:
         untrusted_refusal = _refusal(err)[1]
 
@@ -127,7 +128,7 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
     loaded = load_checkpoint(out / CHECKPOINT_FILE)
     with torch.no_grad():
         checkpoint_equal = torch.equal(model_from_checkpoint(loaded)(x), logits)
-    on_whole = error_text(lambda: load_checkpoint(out / WHOLE_MODEL_FILE), CheckpointError) or "loaded"
+    on_whole = error_text(lambda: load_checkpoint(out / WHOLE_MODEL_FILE), CheckpointError) or _("loaded")
 
     files = (STATE_DICT_FILE, WHOLE_MODEL_FILE, CHECKPOINT_FILE, UNTRUSTED_FILE)
     return Result(
@@ -141,23 +142,26 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
 
 
 def describe(result: Result) -> str:
-    r = result
-    sizes = [f"    {name:<26} {size:>9,} bytes" for name, size in r.sizes.items()]
+    r, pad = result, "   "
+    sizes = [f"    {name:<26} " + _("{size:>9,} bytes").format(size=size) for name, size in r.sizes.items()]
     return "\n".join([
-        f"files in {r.out}  ({r.params:,} float32 parameters = {r.params * 4:,} bytes of weights):", *sizes,
-        f"1. state_dict ({len(r.state_dict_keys)} tensors: {', '.join(r.state_dict_keys[:2])}, …) → new Tudui() "
-        f"→ load_state_dict: logits identical: {r.state_dict_logits_equal}",
-        f"2. torch.load(whole model) refuses: {r.whole_model_refusal}",
-        f"   {r.whole_model_reason}",
-        f"   the file needs these classes importable: {', '.join(r.whole_model_needs)}",
-        f"   weights_only=False on our own file: logits identical: {r.whole_model_logits_equal}",
-        f"3. untrusted file would call: {', '.join(r.untrusted_needs)}",
-        f"   torch.load(weights_only=True) refuses: {r.untrusted_refusal}",
-        f"   marker {r.marker_path.name} created: {r.marker_created}",
-        f"4. torchstart checkpoint round trip: logits identical: {r.checkpoint_logits_equal}; metadata keys: "
-        f"{', '.join(r.checkpoint_metadata)}",
-        f"   load_checkpoint on the whole-model file: {r.checkpoint_on_whole_model}",
-        "   (convert an old whole-model file once, on a machine where you trust it: torchstart import-course-model)",
+        _("files in {out}  ({params:,} float32 parameters = {bytes:,} bytes of weights):").format(
+            out=r.out, params=r.params, bytes=r.params * 4), *sizes,
+        _("1. state_dict ({count} tensors: {first}, …) → new Tudui() → load_state_dict: logits identical: "
+          "{same}").format(count=len(r.state_dict_keys), first=", ".join(r.state_dict_keys[:2]),
+                           same=r.state_dict_logits_equal),
+        _("2. torch.load(whole model) refuses: {refusal}").format(refusal=r.whole_model_refusal),
+        f"{pad}{r.whole_model_reason}",
+        pad + _("the file needs these classes importable: {classes}").format(classes=", ".join(r.whole_model_needs)),
+        pad + _("weights_only=False on our own file: logits identical: {same}").format(same=r.whole_model_logits_equal),
+        _("3. untrusted file would call: {calls}").format(calls=", ".join(r.untrusted_needs)),
+        pad + _("torch.load(weights_only=True) refuses: {refusal}").format(refusal=r.untrusted_refusal),
+        pad + _("marker {name} created: {created}").format(name=r.marker_path.name, created=r.marker_created),
+        _("4. torchstart checkpoint round trip: logits identical: {same}; metadata keys: {keys}").format(
+            same=r.checkpoint_logits_equal, keys=", ".join(r.checkpoint_metadata)),
+        pad + _("load_checkpoint on the whole-model file: {message}").format(message=r.checkpoint_on_whole_model),
+        pad + _("(convert an old whole-model file once, on a machine where you trust it: "
+                "torchstart import-course-model)"),
     ])
 
 

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ..files import writable_dir
+from ..i18n import _
 from ..models import TUDUI_LAYERS, Tudui, count_parameters, layers_from_table
 from .runner import lesson_main
 
@@ -85,19 +86,20 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
     named = nn.Sequential(OrderedDict(zip(LAYER_NAMES, layers_from_table(TUDUI_LAYERS))))
     return Result(input_shape=tuple(x.shape), output_shape=tuple(last.shape), layers=rows,
                   total_params=count_parameters(model), layer_by_layer_equals_model=same,
-                  named_layers=[name for name, _ in named.named_children()], named_params=count_parameters(named),
+                  named_layers=[name for name, _layer in named.named_children()], named_params=count_parameters(named),
                   log_dir=write_graph(model, x, out / "logs_seq"))
 
 
 def describe(result: Result) -> str:
-    lines = [f"input {result.input_shape} → output {result.output_shape}",
-             f"{'name':<8} {'output shape':<18} {'params':>7}  layer"]
+    lines = [_("input {input} → output {output}").format(input=result.input_shape, output=result.output_shape),
+             _("name     output shape        params  layer")]
     lines += [f"{r.name:<8} {str(r.output_shape):<18} {r.params:>7,}  {r.layer}" for r in result.layers]
-    lines += [f"total parameters: {result.total_params:,} (sum of the column: "
-              f"{sum(r.params for r in result.layers):,})",
-              f"layer by layer == model(x): {result.layer_by_layer_equals_model}",
-              f"named form: {', '.join(result.named_layers)} ({result.named_params:,} parameters)",
-              f"graph written to {result.log_dir} (tensorboard --logdir {result.log_dir})"]
+    lines += [_("total parameters: {total:,} (sum of the column: {column:,})").format(
+                  total=result.total_params, column=sum(r.params for r in result.layers)),
+              _("layer by layer == model(x): {same}").format(same=result.layer_by_layer_equals_model),
+              _("named form: {names} ({params:,} parameters)").format(names=", ".join(result.named_layers),
+                                                                      params=result.named_params),
+              _("graph written to {log_dir} (tensorboard --logdir {log_dir})").format(log_dir=result.log_dir)]
     return "\n".join(lines)
 
 
