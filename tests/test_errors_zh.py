@@ -128,3 +128,18 @@ def test_an_image_that_is_not_one(tmp_path, capsys):
     line = chinese_error(["predict", str(tmp_path / "model.pt"), str(tmp_path / "x.png")], capsys)
     assert f"{tmp_path / 'x.png'} 不是 Pillow 能读取的图片" in line
     assert "请传入 JPEG、PNG、GIF、BMP 或 WebP 文件" in line
+
+
+def test_plots_without_a_chinese_font_keep_english_labels_and_warn_nothing(tmp_path, monkeypatch):
+    import warnings
+
+    from torchstart.training import tracking
+
+    monkeypatch.setattr(tracking, "CJK_FONTS", ())  # as on a server without any font that has Chinese glyphs
+    epochs = [{"epoch": 1, "train_loss": 2.0, "test_loss": 1.9, "test_accuracy": 0.3}]
+    with using("zh"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would be a UserWarning per character
+        tracking.plot_curves(epochs, tmp_path / "curves.png")
+        tracking.plot_confusion(torch.eye(2, dtype=torch.long), ("cat", "dog"),
+                                tmp_path / "confusion.png")
+    assert (tmp_path / "curves.png").stat().st_size > 0 and (tmp_path / "confusion.png").stat().st_size > 0

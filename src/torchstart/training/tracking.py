@@ -7,10 +7,18 @@ test can pass a list-backed fake.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 import torch
+
+from ..i18n import _, language, using
+
+# Fonts with Chinese glyphs that macOS, Windows and Linux desktops ship; the first one installed draws the labels.
+CJK_FONTS = ("PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "SimHei", "Noto Sans CJK SC", "Noto Sans SC",
+             "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
 
 
 class Tracker(Protocol):
@@ -78,21 +86,42 @@ def _pyplot():
     return plt
 
 
+@contextmanager
+def _labels_in_language(plt) -> Iterator[None]:
+    """Plot labels in the learner's language: Chinese with a font that has its glyphs, English when none is
+    installed (matplotlib would draw an empty box for every character and warn about each one)."""
+    if language() != "zh":
+        yield
+        return
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    fonts = [name for name in CJK_FONTS if name in installed]
+    if not fonts:
+        with using("en"):
+            yield
+        return
+    with plt.rc_context({"font.sans-serif": [*fonts, *plt.rcParams["font.sans-serif"]],
+                         "axes.unicode_minus": False}):  # CJK fonts often lack U+2212, the minus sign
+        yield
+
+
 def plot_curves(epochs: list[dict], path: Path) -> None:
     """Loss (train and test) and test accuracy per epoch, side by side, as a PNG."""
     plt = _pyplot()
     x = [e["epoch"] for e in epochs]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(x, [e["train_loss"] for e in epochs], marker="o", label="train (mean per image)")
-    ax_loss.plot(x, [e["test_loss"] for e in epochs], marker="o", label="test (mean per image)")
-    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
-    ax_loss.legend()
-    ax_acc.plot(x, [100 * e["test_accuracy"] for e in epochs], marker="o", color="tab:green")
-    ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
-    for ax in (ax_loss, ax_acc):
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with _labels_in_language(plt):
+        fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+        ax_loss.plot(x, [e["train_loss"] for e in epochs], marker="o", label=_("train (mean per image)"))
+        ax_loss.plot(x, [e["test_loss"] for e in epochs], marker="o", label=_("test (mean per image)"))
+        ax_loss.set(xlabel=_("epoch"), ylabel=_("cross-entropy loss"), title=_("loss"))
+        ax_loss.legend()
+        ax_acc.plot(x, [100 * e["test_accuracy"] for e in epochs], marker="o", color="tab:green")
+        ax_acc.set(xlabel=_("epoch"), ylabel=_("test accuracy (%)"), title=_("test accuracy"))
+        for ax in (ax_loss, ax_acc):
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
@@ -102,15 +131,16 @@ def plot_confusion(confusion: torch.Tensor, classes: list[str] | tuple[str, ...]
     counts = confusion.double().cpu()
     percent = (100 * counts / counts.sum(dim=1, keepdim=True).clamp(min=1)).numpy()
     k = len(classes)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.6 * k, 0.8 + 0.6 * k))
-    ax.imshow(percent, cmap="Blues", vmin=0, vmax=100)
-    ax.set_xticks(range(k), classes, rotation=45, ha="right")
-    ax.set_yticks(range(k), classes)
-    ax.set(xlabel="predicted", ylabel="true", title="confusion matrix (% of each true class)")
-    for i in range(k):
-        for j in range(k):
-            ax.text(j, i, f"{percent[i, j]:.0f}", ha="center", va="center", fontsize=7,
-                    color="white" if percent[i, j] > 50 else "black")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with _labels_in_language(plt):
+        fig, ax = plt.subplots(figsize=(1.0 + 0.6 * k, 0.8 + 0.6 * k))
+        ax.imshow(percent, cmap="Blues", vmin=0, vmax=100)
+        ax.set_xticks(range(k), classes, rotation=45, ha="right")
+        ax.set_yticks(range(k), classes)
+        ax.set(xlabel=_("predicted"), ylabel=_("true"), title=_("confusion matrix (% of each true class)"))
+        for i in range(k):
+            for j in range(k):
+                ax.text(j, i, f"{percent[i, j]:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if percent[i, j] > 50 else "black")
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
     plt.close(fig)
