@@ -89,8 +89,8 @@ def check_input(path: Path | str, *, expect: str, what: str, error: type[Torchst
     if kind == "dir":
         raise error(_("{what} {path} is a folder, not a file").format(what=what, path=path), fix)
     if expect == "dir":
-        raise error(_("{what} {path} is {kind}, not a folder").format(
-            what=what, path=path, kind=_(KIND_WORDS.get(kind, N_("a file")))), fix)
+        shown = KIND_WORDS.get(kind, N_("a file"))
+        raise error(_("{what} {path} is {kind}, not a folder").format(what=what, path=path, kind=_(shown)), fix)
     raise error(_("{what} {path} is {kind}, not a regular file").format(what=what, path=path, kind=_(KIND_WORDS[kind])),
                 _("pass a regular file (copy the data into one first)"))
 
