@@ -32,6 +32,27 @@ def add_device(parser: argparse.ArgumentParser) -> None:
                                                            "one)").format(choices="|".join(DEVICE_CHOICES)))
 
 
+def _add_predict(sub) -> None:
+    predict = sub.add_parser("predict", help=_("classify images with a checkpoint"),
+                             description=_("The most likely classes of each image, prepared as the checkpoint says "
+                                           "(its size, normalisation and way of resizing)."))
+    predict.add_argument("checkpoint", type=Path, metavar="CKPT", help=_("a checkpoint (runs/<run>/checkpoints/"
+                                                                         "best.pt)"))
+    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE", help=_("image files or folders of images"))
+    predict.add_argument("--topk", type=int, default=3, help=_("how many classes to show per image (default 3)"))
+    predict.add_argument("--resize", choices=RESIZE_CHOICES,
+                         help=_("squash = both sides to the model's size, as the course's Resize((32, 32)); crop = "
+                                "shorter side, then the centre square, as ImageNet models expect (default: what "
+                                "the checkpoint records)"))
+    predict.add_argument("--explain", type=Path, metavar="OUT.png",
+                         help=_("also draw the Grad-CAM heat map and the feature maps of the (one) image into "
+                                "OUT.png"))
+    predict.add_argument("--target", metavar="CLASS", help=_("with --explain: the class to explain (default: the "
+                                                             "top one)"))
+    add_device(predict)
+    predict.add_argument("--json", action="store_true", help=_("print one JSON object"))
+
+
 def add_commands(sub) -> None:
     train = sub.add_parser("train", help=_("train the course's CIFAR-10 model (or any registered model on your "
                                            "images)"),
@@ -56,24 +77,7 @@ def add_commands(sub) -> None:
     add_device(evaluate)
     evaluate.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
-    predict = sub.add_parser("predict", help=_("classify images with a checkpoint"),
-                             description=_("The most likely classes of each image, prepared as the checkpoint says "
-                                           "(its size, normalisation and way of resizing)."))
-    predict.add_argument("checkpoint", type=Path, metavar="CKPT", help=_("a checkpoint (runs/<run>/checkpoints/"
-                                                                         "best.pt)"))
-    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE", help=_("image files or folders of images"))
-    predict.add_argument("--topk", type=int, default=3, help=_("how many classes to show per image (default 3)"))
-    predict.add_argument("--resize", choices=RESIZE_CHOICES,
-                         help=_("squash = both sides to the model's size, as the course's Resize((32, 32)); crop = "
-                                "shorter side, then the centre square, as ImageNet models expect (default: what "
-                                "the checkpoint records)"))
-    predict.add_argument("--explain", type=Path, metavar="OUT.png",
-                         help=_("also draw the Grad-CAM heat map and the feature maps of the (one) image into "
-                                "OUT.png"))
-    predict.add_argument("--target", metavar="CLASS", help=_("with --explain: the class to explain (default: the "
-                                                             "top one)"))
-    add_device(predict)
-    predict.add_argument("--json", action="store_true", help=_("print one JSON object"))
+    _add_predict(sub)
 
     course = sub.add_parser("import-course-model", help=_("convert a .pth saved by the course into a checkpoint"),
                             description=_("Read the course's torch.save(model) or torch.save(model.state_dict()) "
