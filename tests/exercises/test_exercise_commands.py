@@ -1,0 +1,132 @@
+"""The exercise commands, through a parser built with `add_exercise_commands` (as the CLI builds its own):
+starters that never overwrite a learner's file, hints one at a time, the solution on stdout, progress."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+import pytest
+
+from torchstart.errors import ConfigError
+from torchstart.exercises import EXERCISES, find_exercise
+from torchstart.exercises.commands import COMMANDS, add_exercise_commands
+from torchstart.exercises.starter import BEGIN, TODO, solution_text, starter_text
+from torchstart.i18n import in_language, using
+
+CONV = find_exercise("conv")
+
+
+def run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="torchstart")
+    add_exercise_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    return COMMANDS[args.command](args)
+
+
+def test_every_command_is_registered():
+    assert set(COMMANDS) == {"exercises", "exercise", "check", "hint", "solution"}
+
+
+@pytest.mark.parametrize("key", ["9", 9, "09", "conv", "卷积"])
+def test_exercises_are_found_like_lessons(key):
+    assert find_exercise(key) is CONV
+
+
+def test_an_unknown_exercise_is_a_learner_error():
+    with pytest.raises(ConfigError, match="there is no lesson"):
+        find_exercise("nope")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_the_starter_states_the_task_in_chinese_and_english_and_hides_the_solution(exercise):
+    text = starter_text(exercise)
+    header = text.split('"""')[1]
+    for lang in ("zh", "en"):
+        assert in_language(exercise.task, lang)[:12] in header.replace("\n", " ")
+    assert f"torchstart check {exercise.number}" in header
+    assert TODO in text and BEGIN not in text and "END SOLUTION" not in text
+    assert BEGIN not in solution_text(exercise) and TODO not in solution_text(exercise)
+    compile(text, exercise.file_name, "exec")
+
+
+def test_exercise_writes_the_starter_and_never_overwrites_without_force(tmp_path, capsys):
+    folder = tmp_path / "exercises"
+    assert run("exercise", "9", "--dir", str(folder)) == 0
+    path = folder / "09_conv.py"
+    assert path.read_text(encoding="utf-8") == starter_text(CONV)
+    assert "torchstart check 9" in capsys.readouterr().out
+    path.write_text("# my own work\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="already exists"):
+        run("exercise", "conv", "--dir", str(folder))
+    assert path.read_text(encoding="utf-8") == "# my own work\n"
+    assert run("exercise", "conv", "--dir", str(folder), "--force") == 0
+    backups = list(folder.glob("09_conv.py.old-*"))
+    assert [b.read_text(encoding="utf-8") for b in backups] == ["# my own work\n"]
+    assert str(backups[0]) in capsys.readouterr().out
+    assert path.read_text(encoding="utf-8") == starter_text(CONV)
+
+
+def test_check_records_progress_and_exercises_shows_it(tmp_path, capsys):
+    folder = tmp_path / "exercises"
+    run("exercise", "9", "--dir", str(folder))
+    assert run("check", "9", "--dir", str(folder)) == 1
+    out = capsys.readouterr().out
+    assert out.count("✗") == 5 and "0 of 5 checks passed" in out
+    mine = tmp_path / "mine.py"
+    mine.write_text(solution_text(CONV), encoding="utf-8")
+    assert run("check", "conv", str(mine), "--dir", str(folder)) == 0
+    assert "all 5 checks passed" in capsys.readouterr().out
+    progress = json.loads((folder / ".progress.json").read_text(encoding="utf-8"))
+    assert progress["exercises"]["conv"]["status"] == "passed" and progress["exercises"]["conv"]["checks"] == 5
+    assert run("exercises", "--dir", str(folder)) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[8].split()[:3] == ["9", "conv", "passed"] and rows[0].split()[:4] == ["1", "env", "not", "started"]
+    assert rows[len(EXERCISES)] == f"1 of {len(EXERCISES)} exercises passed"
+
+
+def test_check_without_the_file_says_how_to_make_it(tmp_path):
+    with pytest.raises(ConfigError, match=r"torchstart exercise 9"):
+        run("check", "9", "--dir", str(tmp_path / "exercises"))
+    with pytest.raises(ConfigError, match="is not a file"):
+        run("check", "9", str(tmp_path), "--dir", str(tmp_path))
+    with pytest.raises(ConfigError, match="time-limit"):
+        run("check", "9", "--time-limit", "0", "--dir", str(tmp_path))
+
+
+def test_hints_come_one_at_a_time_and_progress_remembers(tmp_path, capsys):
+    folder = tmp_path / "exercises"
+    shown = []
+    for _step in range(len(CONV.hints) + 1):
+        assert run("hint", "9", "--dir", str(folder)) == 0
+        shown.append(capsys.readouterr().out.splitlines()[0])
+    assert shown[0].startswith(f"hint 1 of {len(CONV.hints)} for exercise 9 (conv): ")
+    assert [line.split(": ", 1)[1] for line in shown] == [*CONV.hints, CONV.hints[-1]]
+    progress = json.loads((folder / ".progress.json").read_text(encoding="utf-8"))
+    assert progress["exercises"]["conv"]["hints"] == len(CONV.hints)
+
+
+def test_a_hint_in_chinese(tmp_path, capsys):
+    with using("zh"):
+        run("hint", "conv", "--dir", str(tmp_path))
+    out = capsys.readouterr().out
+    assert out.startswith("练习 9（conv）的第 1 条提示，共 3 条：") and in_language(CONV.hints[0], "zh") in out
+
+
+def test_solution_prints_a_complete_file_on_stdout_and_a_note_on_stderr(capsys):
+    assert run("solution", "9") == 0
+    captured = capsys.readouterr()
+    assert captured.out == solution_text(CONV)
+    assert "torchstart check 9" in captured.err and captured.err.count("\n") == 1
+
+
+def test_the_commands_and_the_checker_side_load_no_torch():
+    probe = ("import sys, argparse\n"
+             "import torchstart.exercises.check, torchstart.exercises.progress, torchstart.exercises.starter\n"
+             "from torchstart.exercises.commands import add_exercise_commands\n"
+             "add_exercise_commands(argparse.ArgumentParser().add_subparsers())\n"
+             "print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
