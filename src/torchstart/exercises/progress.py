@@ -17,6 +17,7 @@ from pathlib import Path
 from ..files import read_json, writable_dir, write_json
 from ..i18n import _, ngettext
 from . import EXERCISES, Exercise
+from .width import columns, pad
 
 PROGRESS_FILE = ".progress.json"
 VERSION = 1
@@ -79,8 +80,8 @@ def listing(folder: Path) -> str:
     entries = load(folder)
     statuses = [status_text(e, entries.get(e.name), folder) for e in EXERCISES]
     name_width = max(len(e.name) for e in EXERCISES)
-    status_width = max(len(s) for s in statuses)
-    rows = [f"{e.number:>2}  {e.name:<{name_width}}  {status:<{status_width}}  {_(e.lesson.goal)}"
+    status_width = max(columns(s) for s in statuses)
+    rows = [f"{e.number:>2}  {e.name:<{name_width}}  {pad(status, status_width)}  {_(e.lesson.goal)}"
             for e, status in zip(EXERCISES, statuses)]
     passed = sum(1 for e in EXERCISES if entries.get(e.name, Entry()).status == "passed")  # not text
     rows.append(ngettext("{passed} of {total} exercise passed", "{passed} of {total} exercises passed",

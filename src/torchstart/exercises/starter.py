@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import ast
 import re
-import unicodedata
 from pathlib import Path
 
 from ..files import atomic_write, new_output, writable_dir
 from ..i18n import N_, _, in_language
 from . import Exercise
+from .width import columns
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TODO = "# TODO: 在这里写你的代码 / write your code here"
@@ -71,10 +71,6 @@ def blocks(lines: list[str]) -> list[tuple[int, int]]:
     if begin is not None:
         raise ValueError(f"line {begin + 1}: {BEGIN} without {END}")
     return found
-
-
-def columns(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def wrap(text: str, width: int = WIDTH) -> str:
