@@ -1,43 +1,56 @@
 """Lesson 18 — training on a GPU (课程第十八–二十章：利用 GPU 训练、关于 GPU).
 
-中文：用 `torchstart.device.pick_device` 选设备（和 `--device auto` 是同一套逻辑），并和课程里的
-`torch.device("cuda" if … else …)` 写法对照；看看课程的 `.cuda()` 在没有 NVIDIA GPU 的机器上会怎样，以及为什么
-`.to(device)` 更好。把模型和数据搬到设备上；说明优化器为什么没有 `.to()`：它只引用模型的参数，动量等状态在
-第一次 step 时才在参数所在的设备上创建，所以应当先搬模型、再建优化器。最后给课程模型的前向计算计时，
-CPU 一次，有加速器时再在加速器上一次（计时前后同步），报告每秒处理的图片数；有加速器时还比较两边算出的
-logits 是否一致。
+中文：像第二十章那样先看看显卡（`nvidia-smi`；macOS 上 `system_profiler SPDisplaysDataType`），再用 `pick_device`
+选设备，和课程的写法、`.cuda()` 对照。然后用第十八章的循环在这个设备上训练一轮：模型、损失函数和每一批数据都
+`.to(device)`，先搬模型再建优化器（优化器没有 `.to()`，它的状态建在参数所在的设备上）；测试时用 `torch.max(outputs.data,
+1)` 取预测类别，和 `argmax` 对照。最后给前向计算计时，有加速器时比较它和 CPU 的 logits。测试证明这个循环和 `engine.fit`
+得到相同的权重。
 
-English: choose the device with `torchstart.device.pick_device` (the logic behind `--device auto`) and compare
-it with the course's `torch.device("cuda" if … else …)`; see what the course's `.cuda()` does on a machine
-without an NVIDIA GPU and why `.to(device)` is better. Move the model and the data; see why optimisers have no
-`.to()`: they only refer to the model's parameters, and state such as the momentum buffer is created at the
-first step on the parameter's device — so move the model first, then build the optimiser. Finally time the
-course model's forward pass on the CPU and, when there is one, on the accelerator (synchronising around the
-clock), report images per second, and on an accelerator check that its logits match the CPU's.
+English: look at the graphics card as chapter 二十 does (`nvidia-smi`; on macOS `system_profiler SPDisplaysDataType`),
+then choose the device with `pick_device`, next to the course's expression and its `.cuda()`. Train one epoch there
+with chapter 十八's loop: the model, the loss and every batch go `.to(device)`, the model moves before the optimiser
+is made (optimisers have no `.to()`; their state is created on the parameters' device); the test pass takes the
+predicted class with `torch.max(outputs.data, 1)`, next to `argmax`. Last, time the forward pass and, on an
+accelerator, compare its logits with the CPU's. A test proves the loop gives the weights `engine.fit` gives.
 """
 
 from __future__ import annotations
 
 import copy
+import shutil
+import subprocess
 import time
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
-from ..data import CIFAR10_MEAN, CIFAR10_STD, TensorLoader, find_cifar10
-from ..device import describe_device, pick_device, seed_everything
+from ..data import CifarDataset, find_cifar10
+from ..device import describe_device, keep_freed_memory, pick_device, seed_everything
+from ..i18n import _
 from ..models import Tudui
-from ..training.engine import TrainState, train_one_epoch
 from ._shared import course_device
 from .runner import lesson_main
 
 SEED = 0
+BATCH_SIZE = 64  # images per training and test step, as in the course
+LEARNING_RATE = 0.01  # the course's SGD learning rate (chapter 十九), no momentum
 BATCH = 256  # images per timed forward pass
 REPEATS = 5  # timed passes after one warm-up pass
 LOGITS_TOLERANCE = 1e-4  # CPU vs accelerator, float32 both sides (TF32 off)
+# How chapter 二十 looks at the graphics card (it writes "invidia-smi"): NVIDIA's tool, or Apple's report on macOS.
+GPU_TOOLS = (("nvidia-smi",), ("system_profiler", "SPDisplaysDataType"))  # the first one installed runs
+TOOL_TIMEOUT_S, TOOL_LINES = 10.0, 12  # seconds it may take; lines of its output shown
+
+
+@dataclass
+class GpuLook:
+    command: str | None  # the tool that ran ("nvidia-smi"); None when none of GPU_TOOLS exists here
+    lines: list[str]  # the first TOOL_LINES lines it printed
+    returncode: int | None  # its exit status; None when it ran past TOOL_TIMEOUT_S or could not start
 
 
 @dataclass
@@ -50,7 +63,16 @@ class Timing:
 
 
 @dataclass
+class Evaluation:
+    correct: int  # test images whose predicted class is their label
+    total: int
+    same_as_argmax: int  # images where torch.max(outputs.data, 1)'s indices equal outputs.argmax(1)
+    first: list[tuple[float, int]]  # torch.max's (value, index) — largest logit, predicted class — of the first images
+
+
+@dataclass
 class Result:
+    gpu_look: GpuLook  # chapter 二十: nvidia-smi / system_profiler
     course_device: str  # the course's chapter-20 expression (CUDA → MPS → CPU)
     device: str  # pick_device(...): what the lesson uses
     device_name: str
@@ -61,12 +83,27 @@ class Result:
     loss_fn_tensors: int  # parameters + buffers of CrossEntropyLoss: nothing to move
     optimizer_has_to: bool  # hasattr(optimizer, "to"): False — there is no optimizer.to()
     optimizer_holds_model_params: bool  # the optimiser's params are the model's tensors, not copies
-    momentum_buffer_device: str  # after one step: created next to its parameter
+    sgd_state_tensors: int  # what plain SGD (no momentum) keeps after training: nothing
+    momentum_buffer_device: str  # SGD with momentum, after one step: created next to its parameter
+    train_steps: int  # the course's loop, one epoch on the device
+    train_seconds: float
+    evaluation: Evaluation
     cpu_timing: Timing
     accelerator_timing: Timing | None  # None when there is no accelerator
-    speedup: float | None  # accelerator images/s ÷ CPU images/s
     logits_max_diff: float | None  # |CPU logits − accelerator logits|, same weights and batch
     logits_allclose: bool | None  # within LOGITS_TOLERANCE
+
+
+def look_at_gpu(tools: Sequence[Sequence[str]] = GPU_TOOLS, timeout: float = TOOL_TIMEOUT_S) -> GpuLook:
+    """Run the first of `tools` that is installed and keep the start of what it prints."""
+    command = next((list(tool) for tool in tools if shutil.which(tool[0])), None)
+    if command is None:
+        return GpuLook(None, [], None)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout)
+    except (subprocess.TimeoutExpired, OSError):
+        return GpuLook(" ".join(command), [], None)
+    return GpuLook(" ".join(command), (done.stdout or done.stderr).splitlines()[:TOOL_LINES], done.returncode)
 
 
 def try_cuda_call() -> str:
@@ -76,6 +113,57 @@ def try_cuda_call() -> str:
     except (AssertionError, RuntimeError) as err:  # CPU-only build: AssertionError; no GPU/driver: RuntimeError
         return f"{type(err).__name__}: {str(err).splitlines()[0]}"
     return "works"
+
+
+def make_loaders(data, seed: int = SEED) -> tuple[DataLoader, DataLoader]:
+    """ToTensor images in batches of 64; the training set shuffled by a seeded generator, so runs repeat."""
+    train_loader = DataLoader(CifarDataset(data.train), batch_size=BATCH_SIZE, shuffle=True,
+                              generator=torch.Generator().manual_seed(seed))
+    return train_loader, DataLoader(CifarDataset(data.test), batch_size=BATCH_SIZE)
+
+
+def train_epoch(model: nn.Module, train_loader, criterion: nn.Module, optimizer: torch.optim.Optimizer,
+                device: torch.device) -> int:
+    """The course's chapter-十八 training loop, one epoch on `device`. Returns the steps taken."""
+    steps = 0
+    model.train()
+    for inputs, labels in train_loader:
+        inputs, labels = inputs.to(device), labels.to(device)  # every batch, every step
+        optimizer.zero_grad()
+        outputs = model(inputs)
+        loss = criterion(outputs, labels)
+        loss.backward()
+        optimizer.step()
+        steps += 1
+    return steps
+
+
+def measure_accuracy(model: nn.Module, test_loader, device: torch.device, first: int = 4) -> Evaluation:
+    """The course's chapter-十八 test pass, with torch.max(outputs.data, 1) checked against outputs.argmax(1)."""
+    model.eval()
+    shown: list[tuple[float, int]] | None = None
+    with torch.no_grad():
+        correct = total = same = 0
+        for inputs, labels in test_loader:
+            inputs, labels = inputs.to(device), labels.to(device)
+            outputs = model(inputs)
+            # The course writes `_, predicted = …`: torch.max over dim 1 gives (largest value, its index) per row.
+            # `.data` is the tensor without its autograd history; under no_grad() there is none (today: .detach()).
+            values, predicted = torch.max(outputs.data, 1)
+            total += labels.size(0)
+            correct += (predicted == labels).sum().item()
+            same += (predicted == outputs.argmax(1)).sum().item()
+            shown = shown or list(zip(values[:first].tolist(), predicted[:first].tolist()))
+    return Evaluation(correct, total, same, shown or [])
+
+
+def momentum_buffer_device(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> str:
+    """Where SGD with momentum creates its buffer: one step on a copy of the model (the model stays as it is)."""
+    probe = copy.deepcopy(model)
+    optimizer = torch.optim.SGD(probe.parameters(), lr=LEARNING_RATE, momentum=0.9)
+    nn.functional.cross_entropy(probe(x), y).backward()
+    optimizer.step()
+    return str(optimizer.state[next(probe.parameters())]["momentum_buffer"].device)
 
 
 def synchronize(device: torch.device) -> None:
@@ -92,94 +180,125 @@ def time_forward(model: nn.Module, x: torch.Tensor, device: torch.device, repeat
         model(x)  # warm-up: the first pass pays for kernel choice, memory allocation and lazy initialisation
         synchronize(device)
         start = time.perf_counter()
-        for _ in range(repeats):
+        for _pass in range(repeats):
             model(x)
         synchronize(device)  # without this the clock would stop before the accelerator has done the work
         seconds = time.perf_counter() - start
     return Timing(str(device), x.shape[0], repeats, seconds, x.shape[0] * repeats / seconds)
 
 
-@contextmanager
-def full_float32(device: torch.device):
-    """Plain float32 convolutions and matmuls on CUDA while comparing with the CPU.
+def compare_logits(model: nn.Module, x: torch.Tensor, device: torch.device) -> float:
+    """Largest |difference| between the logits of the same model and batch on the CPU and on `device`.
 
-    By default cuDNN may use TF32 (inputs rounded to a 10-bit mantissa) for float32 convolutions, and
-    set_float32_matmul_precision("high") allows it for matmuls: fast, but off by ~1e-3 relative.
+    Plain float32 on both sides: on CUDA, cuDNN and matmuls may otherwise use TF32 (a 10-bit mantissa, ~1e-3 off).
     """
-    if device.type != "cuda":  # TF32 is a CUDA feature
-        yield
-        return
     matmul = torch.get_float32_matmul_precision()
     torch.set_float32_matmul_precision("highest")
     try:
-        with torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True, allow_tf32=False):
-            yield
+        with torch.inference_mode(), torch.backends.cudnn.flags(enabled=True, benchmark=False, deterministic=True,
+                                                                allow_tf32=False):
+            on_cpu = copy.deepcopy(model).cpu().eval()(x.cpu())
+            on_device = copy.deepcopy(model).to(device).eval()(x.to(device))
     finally:
         torch.set_float32_matmul_precision(matmul)
-
-
-def compare_logits(model: nn.Module, x: torch.Tensor, device: torch.device) -> float:
-    """Largest |difference| between the logits of the same model and batch on the CPU and on `device`."""
-    with torch.inference_mode(), full_float32(device):
-        on_cpu = copy.deepcopy(model).cpu().eval()(x.cpu())
-        on_device = copy.deepcopy(model).to(device).eval()(x.to(device))
     return (on_cpu - on_device.cpu()).abs().max().item()
 
 
-def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Result:
+def run(*, out: Path, data_dir: Path | None = None, device: str = "auto",
+        report: Callable[[str], None] | None = None) -> Result:
+    gpu_look = look_at_gpu()
     target = pick_device(device)  # instead of the course's cuda-or-cpu: knows MPS and XPU, explains errors
-    split = find_cifar10(data_dir).test.subset(BATCH, SEED)
-    x, y = next(iter(TensorLoader(split.images, split.labels, batch_size=BATCH, mean=CIFAR10_MEAN,
-                                  std=CIFAR10_STD)))  # (256, 3, 32, 32) standardised, on the CPU
+    data = find_cifar10(data_dir)
+    train_loader, test_loader = make_loaders(data)
+    x = data.test.images[:BATCH].permute(0, 3, 1, 2).float().div(255)  # ToTensor's (256, 3, 32, 32) in [0, 1]
     seed_everything(SEED)
-    model = Tudui()
+    model = Tudui(num_classes=len(data.classes))
     moved = model.to(target)  # a module moves in place (and returns itself) ...
-    x_dev, y_dev = x.to(target), y.to(target)  # ... a tensor does not: .to() returns a moved copy; keep it
-    loss_fn = nn.CrossEntropyLoss().to(target)  # no tensors inside, so this moves nothing (harmless)
+    x_dev = x.to(target)  # ... a tensor does not: .to() returns a moved copy; keep it
+    criterion = nn.CrossEntropyLoss().to(target)  # no tensors inside, so this moves nothing (harmless)
+    # Build the optimiser after moving the model: it stores references to these parameter tensors.
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
 
-    # Build the optimiser after moving the model: it stores references to these parameter tensors and
-    # creates its own state (here the momentum buffers) at the first step, on each parameter's device.
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    train_one_epoch(TrainState(model, optimizer, loss_fn=loss_fn), [(x_dev[:64], y_dev[:64])], target)
+    keep_freed_memory()  # not in the course: no new memory from the OS every step (see device.py)
+    start = time.perf_counter()
+    steps = train_epoch(model, train_loader, criterion, optimizer, target)
+    synchronize(target)
+    seconds = time.perf_counter() - start
+    evaluation = measure_accuracy(model, test_loader, target)
+    if report is not None:  # progress: one line per epoch
+        report(training_line(str(target), steps, seconds, evaluation))
+
     first = next(model.parameters())
-
     cpu_timing = time_forward(model, x, torch.device("cpu"))
     on_accelerator = target.type != "cpu"
     accelerator_timing = time_forward(model, x, target) if on_accelerator else None
     diff = compare_logits(model, x, target) if on_accelerator else None
+    labels = data.test.labels[:BATCH].to(target)
     return Result(
-        course_device=str(course_device()), device=str(target), device_name=describe_device(target).name,
-        cuda_call=try_cuda_call(), model_device=str(first.device), data_device=str(x_dev.device),
-        to_returns_same_model=moved is model,
-        loss_fn_tensors=len(list(loss_fn.parameters())) + len(list(loss_fn.buffers())),
+        gpu_look=gpu_look, course_device=str(course_device()), device=str(target),
+        device_name=describe_device(target).name, cuda_call=try_cuda_call(), model_device=str(first.device),
+        data_device=str(x_dev.device), to_returns_same_model=moved is model,
+        loss_fn_tensors=len(list(criterion.parameters())) + len(list(criterion.buffers())),
         optimizer_has_to=hasattr(optimizer, "to"),
         optimizer_holds_model_params=optimizer.param_groups[0]["params"][0] is first,
-        momentum_buffer_device=str(optimizer.state[first]["momentum_buffer"].device),
+        sgd_state_tensors=sum(len(state) for state in optimizer.state.values()),
+        momentum_buffer_device=momentum_buffer_device(model, x_dev[:BATCH_SIZE], labels[:BATCH_SIZE]),
+        train_steps=steps, train_seconds=seconds, evaluation=evaluation,
         cpu_timing=cpu_timing, accelerator_timing=accelerator_timing,
-        speedup=accelerator_timing.images_per_s / cpu_timing.images_per_s if accelerator_timing else None,
         logits_max_diff=diff, logits_allclose=None if diff is None else diff <= LOGITS_TOLERANCE)
 
 
+def training_line(device: str, steps: int, seconds: float, evaluation: Evaluation) -> str:
+    return _("epoch 1 on {device}: {steps} steps in {seconds:.1f} s; {correct}/{total} test images correct").format(
+        device=device, steps=steps, seconds=seconds, correct=evaluation.correct, total=evaluation.total)
+
+
+def gpu_look_lines(look: GpuLook) -> list[str]:
+    if look.command is None:
+        return [_("no nvidia-smi (NVIDIA) and no system_profiler (macOS) on this machine: no graphics card to "
+                  "look at this way")]
+    if look.returncode is None:
+        return [_("{command} did not answer within {seconds:.0f} s").format(command=look.command,
+                                                                             seconds=TOOL_TIMEOUT_S)]
+    lines = [_("{command} (first {count} lines, exit status {code}):").format(
+        command=look.command, count=len(look.lines), code=look.returncode)]
+    return lines + [f"  | {line}" for line in look.lines]
+
+
 def _timing(t: Timing) -> str:
-    return f"{t.images_per_s:,.0f} images/s ({t.repeats} × {t.batch_size} images in {t.seconds:.3f} s)"
+    return _("{rate:,.0f} images/s ({repeats} × {batch} images in {seconds:.3f} s)").format(
+        rate=t.images_per_s, repeats=t.repeats, batch=t.batch_size, seconds=t.seconds)
 
 
 def describe(result: Result) -> str:
-    lines = [f"course's choice: {result.course_device}; pick_device: {result.device} ({result.device_name})",
-             f"course's .cuda() here: {result.cuda_call}",
-             f"after .to({result.device}): model on {result.model_device}, batch on {result.data_device}, "
-             f"model.to() returned the same model: {result.to_returns_same_model}",
-             f"CrossEntropyLoss holds {result.loss_fn_tensors} tensors (nothing to move)",
-             f"optimizer has .to(): {result.optimizer_has_to}; holds the model's own parameters: "
-             f"{result.optimizer_holds_model_params}; momentum buffer on {result.momentum_buffer_device}",
-             f"forward pass on cpu: {_timing(result.cpu_timing)}"]
+    e = result.evaluation
+    lines = [*gpu_look_lines(result.gpu_look),
+             _("course's choice: {course}; pick_device: {device} ({name})").format(
+                 course=result.course_device, device=result.device, name=result.device_name),
+             _("course's .cuda() here: {outcome}").format(outcome=result.cuda_call),
+             _("after .to({device}): model on {model}, batch on {batch}, model.to() returned the same model: "
+               "{same}").format(device=result.device, model=result.model_device, batch=result.data_device,
+                                same=result.to_returns_same_model),
+             _("CrossEntropyLoss holds {count} tensors (nothing to move)").format(count=result.loss_fn_tensors),
+             _("optimizer has .to(): {has_to}; holds the model's own parameters: {holds}; plain SGD keeps "
+               "{state} state tensors; with momentum its buffer is made on {buffer}").format(
+                 has_to=result.optimizer_has_to, holds=result.optimizer_holds_model_params,
+                 state=result.sgd_state_tensors, buffer=result.momentum_buffer_device),
+             training_line(result.device, result.train_steps, result.train_seconds, e),
+             _("torch.max(outputs.data, 1) of the first test images: values {values}, indices {indices}; "
+               "outputs.argmax(1) gives the same class for {same}/{total} images").format(
+                 values="[" + ", ".join(f"{v:.3f}" for v, _i in e.first) + "]", indices=[i for _v, i in e.first],
+                 same=e.same_as_argmax, total=e.total),
+             _("forward pass on cpu: {timing}").format(timing=_timing(result.cpu_timing))]
     if result.accelerator_timing is None:
-        lines.append("no accelerator here: nothing to compare the CPU with")
+        lines.append(_("no accelerator here: nothing to compare the CPU with"))
     else:
-        lines += [f"forward pass on {result.device}: {_timing(result.accelerator_timing)}, "
-                  f"{result.speedup:.1f}× the CPU",
-                  f"logits cpu vs {result.device}: largest difference {result.logits_max_diff:.1e}, "
-                  f"within {LOGITS_TOLERANCE}: {result.logits_allclose}"]
+        speedup = result.accelerator_timing.images_per_s / result.cpu_timing.images_per_s
+        lines += [_("forward pass on {device}: {timing}, {speedup:.1f}× the CPU").format(
+                      device=result.device, timing=_timing(result.accelerator_timing), speedup=speedup),
+                  _("logits cpu vs {device}: largest difference {diff:.1e}, within {tolerance}: {ok}").format(
+                      device=result.device, diff=result.logits_max_diff, tolerance=LOGITS_TOLERANCE,
+                      ok=result.logits_allclose)]
     return "\n".join(lines)
 
 
