@@ -12,6 +12,8 @@ import argparse
 
 from .._version import __version__
 from ..errors import EXIT_USAGE
+from ..exercises.commands import COMMANDS as EXERCISE_COMMANDS
+from ..exercises.commands import add_exercise_commands
 from ..i18n import LANGUAGES, N_, _, ngettext
 from .commands import COMMANDS as COURSE_COMMANDS
 from .commands import add_commands as add_course_commands
@@ -32,10 +34,9 @@ ARGPARSE_MESSAGES = (
     N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
 )
 
-# Each group of subcommands: (add its subparsers to `sub`, command name → function). The exercises
-# (exercises/commands.py: add_exercise_commands, COMMANDS) join here.
-GROUPS = ((add_course_commands, COURSE_COMMANDS), (add_share_commands, SHARE_COMMANDS),
-          (add_tool_commands, TOOL_COMMANDS))
+# Each group of subcommands: (add its subparsers to `sub`, command name → function).
+GROUPS = ((add_course_commands, COURSE_COMMANDS), (add_exercise_commands, EXERCISE_COMMANDS),
+          (add_share_commands, SHARE_COMMANDS), (add_tool_commands, TOOL_COMMANDS))
 COMMANDS = {name: run for _add, table in GROUPS for name, run in table.items()}
 
 

@@ -9,6 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
+from ..exercises.notebook import EXERCISE_FLAG_HELP
 from ..i18n import _
 
 
@@ -48,6 +49,7 @@ def add_commands(sub) -> None:
                           help=_("default: NN-name.ipynb here; a folder: NN-name.ipynb in it"))
     notebook.add_argument("--force", action="store_true",
                           help=_("replace the notebook if it exists (the old one is kept aside)"))
+    notebook.add_argument("--exercise", action="store_true", help=_(EXERCISE_FLAG_HELP))
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -85,12 +87,29 @@ def cmd_notebook(args: argparse.Namespace) -> int:
     from ..lessons import find_lesson
     from ..tools.notebook import default_path, lesson_notebook, write_notebook
 
+    if args.exercise:
+        return _exercise_notebook(args)
     lesson = find_lesson(args.lesson)
     notebook = lesson_notebook(lesson, language())
     path = write_notebook(notebook, args.output or default_path(lesson), force=args.force)
     docs = notebook["metadata"]["torchstart"]["docs"] or _("the module docstring (docs/ is not beside this install)")
     print(_("wrote {path}: {count} cells, text from {docs}").format(path=path, count=len(notebook["cells"]),
                                                                      docs=docs))
+    print(_("open it with: jupyter lab {path}").format(path=path))
+    return 0
+
+
+def _exercise_notebook(args: argparse.Namespace) -> int:
+    from ..exercises import find_exercise
+    from ..exercises.notebook import default_notebook_path, exercise_notebook
+    from ..i18n import language
+    from ..tools.notebook import write_notebook
+
+    exercise = find_exercise(args.lesson)
+    notebook = exercise_notebook(exercise, language())
+    path = write_notebook(notebook, args.output or default_notebook_path(exercise), force=args.force)
+    print(_("wrote {path}: the exercise of lesson {number} — fill in the TODOs, then run the last cell to check "
+            "it").format(path=path, number=exercise.number))
     print(_("open it with: jupyter lab {path}").format(path=path))
     return 0
 
