@@ -227,7 +227,9 @@ def image_links(text: str) -> list[str]:
     return re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text)
 
 
-TRAIN_COMMAND = "torchstart train --epochs 10"  # the main job the README shows, on the embedded sample
+TRAIN_COMMAND = "torchstart train"  # the main job, as the README's quick start types it (the embedded sample here)
+TRAIN_OUTPUT = "train-output"  # the README block with what it printed
+DEMO_PHOTO = ROOT / "src/torchstart/data/samples/hymenoptera/val/bees/2709775832_85b4b50a57.jpg"  # the demo's upload
 BOARD_COMMAND = f"torchstart board {SHOWN_RUNS}/04-tensorboard"
 PICTURE_LIST = [
     Picture("tensorboard-scalars.png", ("lessons/04-tensorboard.md",), {
@@ -280,6 +282,12 @@ PICTURE_LIST = [
               f"各列类别的百分比。",
         "en": f"The `confusion_matrix.png` of the same `{TRAIN_COMMAND}` run: one row per true class, each cell the "
               f"share of that class predicted as the column's class."}),
+    Picture("demo.png", ("README", "share.md"), {
+        "zh": f"`torchstart demo` 打开同一次 `{TRAIN_COMMAND}` 的 `best.pt`，上传内置的一张蜜蜂照片：右边是概率最高的"
+              f"几个类别（CIFAR-10 里没有蜜蜂），Grad-CAM 热力图，下面是每层的特征图（无头 Chromium 截图）。",
+        "en": f"`torchstart demo` on the `best.pt` of the same `{TRAIN_COMMAND}` run, after uploading an embedded bee "
+              f"photo: the top classes (CIFAR-10 has no bees), the Grad-CAM heat map, and each layer's feature maps "
+              f"below (a headless Chromium screenshot)."}),
 ]
 
 

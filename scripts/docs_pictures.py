@@ -232,10 +232,33 @@ def copy_small(source: Path, path: Path, max_width: int = 800) -> Path:
         return save_small(image, path, max_width)
 
 
-def train_run(cwd: Path, command: str, env: dict[str, str]) -> Path:
-    """Run `command` (a `torchstart train …` line) in `cwd`, writing runs/docs/train; returns that run folder."""
-    out = Path("runs") / "docs" / "train"
-    shutil.rmtree(cwd / out, ignore_errors=True)
-    argv = [sys.executable, "-m", "torchstart", *command.split()[1:], "--out", str(out), "--quiet"]
-    subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
-    return cwd / out
+def train_run(cwd: Path, command: str, env: dict[str, str], lang: str) -> tuple[Path, str]:
+    """Run `command` (the README's `torchstart train …` line, as typed) in a fresh `cwd/<lang>` with the learner's
+    language `lang`; returns the run folder it made under runs/ and what it printed on stdout."""
+    where = cwd / f"train-{lang}"
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    argv = [sys.executable, "-m", "torchstart", *command.split()[1:]]
+    done = subprocess.run(argv, cwd=where, env={**env, "TORCHSTART_LANG": lang}, check=True, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # stderr: the progress bar
+    (run,) = [p for p in (where / "runs").iterdir() if p.is_dir()]
+    return run, done.stdout
+
+
+def demo_screenshot(checkpoint: Path, photo: Path, path: Path) -> Path:
+    """The `torchstart demo` page for `checkpoint` after uploading `photo`, through headless Chromium."""
+    from torchstart.tools.demo import start_demo
+
+    app, url = start_demo(checkpoint, port=free_port())
+    try:
+        with Chromium(find_chromium(), *SCREEN) as browser:
+            browser.goto(url)
+            if browser.wait_for_count("#upload input[type=file]", 1, timeout=BOARD_TIMEOUT_S) < 1:
+                raise RuntimeError("the demo page showed no upload field")
+            browser.upload("#upload input[type=file]", photo)
+            browser.wait_for_text(["%"], timeout=BOARD_TIMEOUT_S)
+            time.sleep(2)  # the heat map and feature maps arrive with the label; let them draw
+            raw = browser.screenshot(path)
+    finally:
+        app.close()
+    return save_small(Image.open(raw).copy(), raw)

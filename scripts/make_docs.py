@@ -89,20 +89,33 @@ def make_pictures(wanted: set[str], work: Path, images: Path) -> list[Path]:
                                       ("activations.png", "11-activations", 1, (9.0, 1.5))):
         if name in wanted:
             made.append(pics.lesson_event_figure(runs / slug, images / name, columns, cell))
-    if {"conv-feature-maps.png", "train-curves.png", "train-confusion.png"} & wanted:
+    return made
+
+
+def main_job(work: Path, images: Path) -> tuple[list[Path], dict[str, str]]:
+    """The README's main job, run as a learner types it in each language: its pictures and what it printed."""
+    import docs_pictures as pics
+
+    printed, run = {}, None
+    for lang in dp.LANGS:
         started = time.monotonic()
-        run = pics.train_run(work, dp.TRAIN_COMMAND, dict(os.environ))
-        print(f"{dp.TRAIN_COMMAND}: {time.monotonic() - started:.1f} s", flush=True)
-        made += [pics.feature_maps_figure(run / "checkpoints" / "best.pt", images / "conv-feature-maps.png"),
-                 pics.copy_small(run / "curves.png", images / "train-curves.png"),
-                 pics.copy_small(run / "confusion_matrix.png", images / "train-confusion.png", max_width=640)]
-    return made  # the train run's pictures come together, even when only one of them was asked for
+        run, printed[lang] = pics.train_run(work, dp.TRAIN_COMMAND, dict(os.environ), lang)
+        print(f"{dp.TRAIN_COMMAND} ({lang}): {time.monotonic() - started:.1f} s", flush=True)
+        printed[lang] = printed[lang].replace(f"runs/{run.name}", "runs/<run>")  # the date-time of this run
+    best = run / "checkpoints" / "best.pt"
+    made = [pics.feature_maps_figure(best, images / "conv-feature-maps.png"),
+            pics.copy_small(run / "curves.png", images / "train-curves.png"),
+            pics.copy_small(run / "confusion_matrix.png", images / "train-confusion.png", max_width=640),
+            pics.demo_screenshot(best, dp.DEMO_PHOTO, images / "demo.png")]
+    return made, printed
 
 
 def updated_page(text: str, page: str, lang: str, root: Path, output: str | None, lesson: Lesson | None) -> str:
     """`text` with its generated blocks rewritten (ValueError when the page has no output markers)."""
     if output is not None and lesson is not None:
         text = replace_block(text, dp.OUTPUT, dp.output_block(output, dp.check_for(lesson.name), lang))
+    elif output is not None:  # the README: what the main job printed
+        text = replace_block(text, dp.TRAIN_OUTPUT, f"```text\n{output.rstrip()}\n```")
     pictures = dp.pictures_by_page().get(page)
     return dp.with_pictures_block(text, dp.pictures_block(pictures, root, lang, page)) if pictures else text
 
@@ -129,7 +142,7 @@ def write_pages(pages: dict[str, Lesson | None], texts, root: Path, check: bool)
             path = dp.page_path(root, lang, page)
             shown = path.relative_to(root)
             old = path.read_text(encoding="utf-8")
-            output = texts[lesson.name][lang] if lesson is not None else None
+            output = texts[lesson.name][lang] if lesson is not None else texts.get(page, {}).get(lang)
             try:
                 new = updated_page(old, page, lang, root, output, lesson)
             except ValueError as err:
@@ -173,13 +186,18 @@ def main(argv: list[str] | None = None) -> int:
     lessons = [find_lesson(name) for name in args.lesson] or list(LESSONS)
     root = copy_tree(args.out.resolve()) if args.out else dp.ROOT
     pages: dict[str, Lesson | None] = {f"lessons/{lesson.slug}.md": lesson for lesson in lessons}
-    pages["README"] = None  # its pictures block only
+    pages["README"] = None  # the main job's output and pictures
+    pages["share.md"] = None  # the demo's picture
     started = time.monotonic()
     with docs_workspace() as work:
         texts = run_lessons(lessons, work)
         if not (args.check or args.no_pictures):
             wanted = {p.file for p in dp.PICTURE_LIST if set(p.pages) & set(pages)}
-            for path in make_pictures(wanted, work, root / dp.IMAGES):
+            made = make_pictures(wanted, work, root / dp.IMAGES)
+            if {"conv-feature-maps.png", "train-curves.png", "train-confusion.png", "demo.png"} & wanted:
+                job_pictures, texts["README"] = main_job(work, root / dp.IMAGES)
+                made += job_pictures  # they come together, even when only one of them was asked for
+            for path in made:
                 print(f"wrote {path.relative_to(root)} ({path.stat().st_size / 1000:.0f} kB)")
     problems = write_pages(pages, texts, root, args.check) + missing_images(root)
     for problem in problems:

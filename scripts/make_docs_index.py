@@ -2,7 +2,8 @@
 
 - docs/{zh,en}/lessons/README.md — the lesson table, from the lesson registry;
 - docs/{zh,en}/cli.md — the `torchstart train` flag table, from torchstart.config.TRAIN_FLAGS;
-- docs/{zh,en}/architecture.md — the layer picture, from the package's import graph (scripts/import_graph.py).
+- docs/{zh,en}/architecture.md — the layer picture, from the package's import graph (scripts/import_graph.py);
+- README.md / README.en.md — the lesson table, from the lesson registry.
 
     python scripts/make_docs_index.py
 """
@@ -20,6 +21,7 @@ import import_graph  # noqa: E402
 
 from torchstart.config import TRAIN_FLAGS, field_path  # noqa: E402
 from torchstart.i18n import in_language  # noqa: E402
+from torchstart.lessons import LESSONS  # noqa: E402
 from torchstart.lessons.runner import docs_index  # noqa: E402
 
 LANGS = ("zh", "en")
@@ -53,6 +55,15 @@ def layer_block(lang: str) -> str:
 BLOCKS = {"cli.md": ("train-flags", flag_table), "architecture.md": ("layers", layer_block)}
 
 
+def readme_lessons(lang: str) -> str:
+    """The READMEs' lesson table (number, page link, goal), from the registry."""
+    header = "| # | 课 | 学什么 |" if lang == "zh" else "| # | lesson | what you learn |"
+    rows = [header, "|---|---|---|"]
+    rows += [f"| {lesson.number} | [{lesson.name}](docs/{lang}/lessons/{lesson.slug}.md) | "
+             f"{in_language(lesson.goal, lang)} |" for lesson in LESSONS]
+    return "\n".join(rows)
+
+
 def replace_block(text: str, marker: str, body: str) -> str:
     """`text` with the lines between `<!-- BEGIN marker… -->` and `<!-- END marker -->` replaced by `body`."""
     pattern = re.compile(rf"(<!-- BEGIN {marker}\b[^\n]*-->\n)(.*?)(<!-- END {marker} -->)", re.S)
@@ -67,6 +78,8 @@ def generated(lang: str) -> dict[Path, str]:
     files = {docs / "lessons" / "README.md": docs_index(lang)}
     for name, (marker, render) in BLOCKS.items():
         files[docs / name] = replace_block((docs / name).read_text(encoding="utf-8"), marker, render(lang))
+    readme = ROOT / ("README.md" if lang == "zh" else "README.en.md")
+    files[readme] = replace_block(readme.read_text(encoding="utf-8"), "lessons", readme_lessons(lang))
     return files
 
 
