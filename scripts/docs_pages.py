@@ -57,6 +57,10 @@ class Check:
 
 DEVICE_WORDS = r"\b(?:cpu|cuda|mps|xpu)\b|CUDA|NVIDIA|nvidia-smi|system_profiler|[Aa]ccelerator|加速"
 CHECKS = {
+    # how many names dir() lists and how long help() is depend on the Python and torch versions (and on what else
+    # is imported: pytest's help(Dataset) is 2 lines longer)
+    "dir_help": Check(machine_lines=(r"^dir\((?:math|torch)\)", r"^dir\(torch\.utils\.data\)", r"^\s+BatchSampler, ",
+                                     r"^help\(Dataset\)")),
     "env": Check(machine_lines=(DEVICE_WORDS, r"\b(?:python|torch) \d", r"/bin/python|venv|pyenv|CONDA_DEFAULT_ENV")),
     "gpu": Check(trained=True, machine_lines=(DEVICE_WORDS, r"\.cuda\(\)|\.to\(")),
     "optim": Check(trained=True),
