@@ -286,6 +286,14 @@ PICTURE_LIST = [
               f"各列类别的百分比。",
         "en": f"The `confusion_matrix.png` of the same `{TRAIN_COMMAND}` run: one row per true class, each cell the "
               f"share of that class predicted as the column's class."}),
+    Picture("predict-explain.png", ("lessons/10-maxpool.md", "share.md"), {
+        "zh": f"`torchstart predict best.pt 图片.png --explain 解释.png`，权重来自同一次 `{TRAIN_COMMAND}`，"
+              f"图片是内置样例里的一张真实 CIFAR-10 测试图：概率最高的几个类别、Grad-CAM 热力图，以及课程模型"
+              f"每个卷积层和池化层之后的特征图（每层前 8 个通道）和形状——每经过一次 MaxPool2d(2)，边长减半。",
+        "en": f"`torchstart predict best.pt image.png --explain explain.png` with the weights of the same "
+              f"`{TRAIN_COMMAND}` run, on a real CIFAR-10 test image from the embedded sample: the top classes, the "
+              f"Grad-CAM heat map, and the course model's feature maps after each conv and pool layer (the first 8 "
+              f"channels) with their shapes — every MaxPool2d(2) halves the side."}),
     Picture("demo.png", ("README", "share.md"), {
         "zh": f"`torchstart demo` 打开同一次 `{TRAIN_COMMAND}` 的 `best.pt`，上传内置的一张蜜蜂照片：右边是概率最高的"
               f"几个类别（CIFAR-10 里没有蜜蜂），Grad-CAM 热力图，下面是每层的特征图（无头 Chromium 截图）。",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -243,6 +244,23 @@ def train_run(cwd: Path, command: str, env: dict[str, str], lang: str) -> tuple[
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # stderr: the progress bar
     (run,) = [p for p in (where / "runs").iterdir() if p.is_dir()]
     return run, done.stdout
+
+
+def explain_figure(checkpoint: Path, path: Path, index: int = 3) -> Path:
+    """`torchstart predict CKPT IMAGE --explain` on test image `index` of the embedded sample: every conv and pool
+    layer's feature maps, the Grad-CAM heat map and the top classes (torchstart.explain draws it)."""
+    from torchstart.data import load_sample
+
+    sample = load_sample()
+    photo = path.with_name("cifar-test-image.png")
+    Image.fromarray(sample.test.images[index].numpy()).save(photo)  # the real 32×32 image, as a file
+    try:
+        subprocess.run([sys.executable, "-m", "torchstart", "predict", str(checkpoint), str(photo), "--explain",
+                        str(path)], check=True, stdout=subprocess.DEVNULL, env={**os.environ, "TORCHSTART_LANG": "en"})
+    finally:
+        photo.unlink(missing_ok=True)
+    with Image.open(path) as drawn:
+        return save_small(drawn.copy(), path)
 
 
 def demo_screenshot(checkpoint: Path, photo: Path, path: Path) -> Path:

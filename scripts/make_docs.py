@@ -92,6 +92,10 @@ def make_pictures(wanted: set[str], work: Path, images: Path) -> list[Path]:
     return made
 
 
+MAIN_JOB_PICTURES = ("conv-feature-maps.png", "train-curves.png", "train-confusion.png", "predict-explain.png",
+                     "demo.png")  # made from the main job's run, all together
+
+
 def main_job(work: Path, images: Path) -> tuple[list[Path], dict[str, str]]:
     """The README's main job, run as a learner types it in each language: its pictures and what it printed."""
     import docs_pictures as pics
@@ -106,6 +110,7 @@ def main_job(work: Path, images: Path) -> tuple[list[Path], dict[str, str]]:
     made = [pics.feature_maps_figure(best, images / "conv-feature-maps.png"),
             pics.copy_small(run / "curves.png", images / "train-curves.png"),
             pics.copy_small(run / "confusion_matrix.png", images / "train-confusion.png", max_width=640),
+            pics.explain_figure(best, images / "predict-explain.png"),
             pics.demo_screenshot(best, dp.DEMO_PHOTO, images / "demo.png")]
     return made, printed
 
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.check or args.no_pictures):
             wanted = {p.file for p in dp.PICTURE_LIST if set(p.pages) & set(pages)}
             made = make_pictures(wanted, work, root / dp.IMAGES)
-            if {"conv-feature-maps.png", "train-curves.png", "train-confusion.png", "demo.png"} & wanted:
+            if set(MAIN_JOB_PICTURES) & wanted:
                 job_pictures, texts["README"] = main_job(work, root / dp.IMAGES)
                 made += job_pictures  # they come together, even when only one of them was asked for
             for path in made:
