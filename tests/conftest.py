@@ -92,6 +92,24 @@ def trained_run(tmp_path_factory) -> Path:
     return out
 
 
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+@pytest.fixture(scope="session")
+def course_checkpoint(tmp_path_factory) -> Path:
+    """best.pt of an untrained, seeded course model with CIFAR-10's classes and normalisation (no training run)."""
+    from torchstart.data import CIFAR10_MEAN, CIFAR10_STD
+    from torchstart.device import seed_everything
+    from torchstart.models import Tudui
+    from torchstart.training.checkpoint import make_checkpoint, save_checkpoint
+
+    seed_everything(3)
+    path = tmp_path_factory.mktemp("course-checkpoint") / "best.pt"
+    save_checkpoint(make_checkpoint(Tudui(), model_name="tudui", classes=CIFAR10_CLASSES, mean=CIFAR10_MEAN,
+                                    std=CIFAR10_STD, epoch=7, test_accuracy=0.61), path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def lesson_result(tmp_path_factory):
     """lesson_result("conv") → that lesson's default `run` result, computed once per test session.

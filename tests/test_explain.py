@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 from torch import nn
 
-from torchstart.data import CIFAR10_MEAN, CIFAR10_STD
 from torchstart.device import seed_everything
 from torchstart.errors import ConfigError
 from torchstart.explain import explain_image, feature_maps, grad_cam, place_on_image, save_explanation
 from torchstart.inference import predict_images
 from torchstart.models import Tudui
-from torchstart.training.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
-
-CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+from torchstart.training.checkpoint import load_checkpoint
 
 
 def brightness_model() -> nn.Module:
@@ -59,15 +54,6 @@ def test_feature_maps_of_the_course_model_follow_its_layers():
         ("conv1", (1, 32, 32, 32)), ("pool1", (1, 32, 16, 16)), ("conv2", (1, 32, 16, 16)),
         ("pool2", (1, 32, 8, 8)), ("conv3", (1, 64, 8, 8)), ("pool3", (1, 64, 4, 4))]
     assert all(m.maps.shape[0] == 8 for m in maps)
-
-
-@pytest.fixture(scope="module")
-def course_checkpoint(tmp_path_factory) -> Path:
-    seed_everything(1)
-    path = tmp_path_factory.mktemp("explain") / "best.pt"
-    save_checkpoint(make_checkpoint(Tudui(), model_name="tudui", classes=CLASSES, mean=CIFAR10_MEAN,
-                                    std=CIFAR10_STD), path)
-    return path
 
 
 def test_explain_image_agrees_with_predict_and_draws_a_png(course_checkpoint, tmp_path):

@@ -120,8 +120,7 @@ def _learner_text_nodes(tree: ast.AST):
     """print(...) arguments, error constructors' arguments, and the bodies of text-making functions."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and TEXT_FUNCTIONS.match(node.name):
-            for statement in node.body[1 if ast.get_docstring(node) else 0:]:
-                yield statement
+            yield from node.body[1 if ast.get_docstring(node) else 0:]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
                 node.func.id == "print" or node.func.id in ERROR_NAMES):
             yield from (a for a in node.args if not (isinstance(a, ast.Name)))

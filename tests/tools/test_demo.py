@@ -15,29 +15,15 @@ pytest.importorskip("pytorch_grad_cam")
 
 from headless_chromium import Chromium, find_chromium  # noqa: E402
 
-from torchstart.data import CIFAR10_MEAN, CIFAR10_STD  # noqa: E402
-from torchstart.device import seed_everything  # noqa: E402
 from torchstart.inference import predict_images  # noqa: E402
-from torchstart.models import Tudui  # noqa: E402
 from torchstart.tools.demo import TOPK, answer, examples, start_demo  # noqa: E402
-from torchstart.training.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint  # noqa: E402
-
-CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+from torchstart.training.checkpoint import load_checkpoint  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def checkpoint_path(tmp_path_factory) -> Path:
-    seed_everything(2)
-    path = tmp_path_factory.mktemp("demo") / "best.pt"
-    save_checkpoint(make_checkpoint(Tudui(), model_name="tudui", classes=CLASSES, mean=CIFAR10_MEAN,
-                                    std=CIFAR10_STD), path)
-    return path
-
-
-def test_the_page_answer_equals_predict(checkpoint_path):
+def test_the_page_answer_equals_predict(course_checkpoint):
     photo = examples()[0]  # an embedded ant photo, 500×375: not square
-    result = answer(load_checkpoint(checkpoint_path), photo, None, "crop")
-    predicted = predict_images(checkpoint_path, [photo], topk=TOPK)[0].top
+    result = answer(load_checkpoint(course_checkpoint), photo, None, "crop")
+    predicted = predict_images(course_checkpoint, [photo], topk=TOPK)[0].top
     assert result.message == "" and list(result.probabilities) == [name for name, _p in predicted]
     np.testing.assert_allclose(list(result.probabilities.values()), [p for _n, p in predicted], rtol=1e-5)
     with Image.open(photo) as image:
@@ -45,8 +31,8 @@ def test_the_page_answer_equals_predict(checkpoint_path):
     assert result.feature_maps.ndim == 3
 
 
-def test_bad_uploads_are_a_message_and_the_next_upload_works(checkpoint_path, tmp_path):
-    checkpoint = load_checkpoint(checkpoint_path)
+def test_bad_uploads_are_a_message_and_the_next_upload_works(course_checkpoint, tmp_path):
+    checkpoint = load_checkpoint(course_checkpoint)
     text = tmp_path / "notes.txt"
     text.write_text("not an image", encoding="utf-8")
     broken = tmp_path / "broken.jpg"
@@ -65,15 +51,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_browser_uploads_a_photo_and_reads_the_prediction(checkpoint_path, tmp_path_factory, record_property):
+def test_a_browser_uploads_a_photo_and_reads_the_prediction(course_checkpoint, tmp_path_factory, record_property):
     executable = find_chromium()
     if executable is None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail("chromium is not installed (.ci/run installs it) — CI must have it")
         pytest.skip("chromium is not installed")
-    app, url = start_demo(checkpoint_path, port=free_port())
+    app, url = start_demo(course_checkpoint, port=free_port())
     assert url.startswith("http://127.0.0.1:")  # this machine only, unless --host/--share
-    expected = next(iter(answer(load_checkpoint(checkpoint_path), examples()[1], None, "crop").probabilities))
+    expected = next(iter(answer(load_checkpoint(course_checkpoint), examples()[1], None, "crop").probabilities))
     # TORCHSTART_ARTIFACTS=docs/images keeps the screenshot for the docs (scripts/make_docs.py runs it so)
     artifacts = Path(os.environ.get("TORCHSTART_ARTIFACTS") or tmp_path_factory.mktemp("artifacts"))
     screenshot = artifacts / "demo.png"
@@ -96,7 +82,7 @@ def test_a_browser_uploads_a_photo_and_reads_the_prediction(checkpoint_path, tmp
     assert expected in text and "%" in text and "Could not use this file" not in text
 
 
-def test_the_demo_command_serves_this_machine_and_stops_on_ctrl_c(checkpoint_path):
+def test_the_demo_command_serves_this_machine_and_stops_on_ctrl_c(course_checkpoint):
     import signal
     import subprocess
     import sys
@@ -104,8 +90,8 @@ def test_the_demo_command_serves_this_machine_and_stops_on_ctrl_c(checkpoint_pat
     import urllib.request
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "torchstart", "demo", str(checkpoint_path), "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    command = [sys.executable, "-m", "torchstart", "demo", str(course_checkpoint), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "TORCHSTART_LANG": "en"})
     try:
         line = process.stdout.readline()  # printed once the page is served
@@ -121,13 +107,13 @@ def test_the_demo_command_serves_this_machine_and_stops_on_ctrl_c(checkpoint_pat
     assert process.returncode == 0 and "demo stopped" in out, err
 
 
-def test_predict_explain_writes_the_picture_and_keeps_an_existing_one(checkpoint_path, tmp_path, capsys):
+def test_predict_explain_writes_the_picture_and_keeps_an_existing_one(course_checkpoint, tmp_path, capsys):
     from torchstart.cli import main
 
     out = tmp_path / "explain.png"
-    assert main(["predict", str(checkpoint_path), examples()[0], "--explain", str(out), "--target", "cat"]) == 0
+    assert main(["predict", str(course_checkpoint), examples()[0], "--explain", str(out), "--target", "cat"]) == 0
     printed = capsys.readouterr().out
     assert "Grad-CAM heat map for cat" in printed and out.stat().st_size > 10_000
     before = out.read_bytes()
-    assert main(["predict", str(checkpoint_path), examples()[0], "--explain", str(out)]) == 2
+    assert main(["predict", str(course_checkpoint), examples()[0], "--explain", str(out)]) == 2
     assert out.read_bytes() == before and "--force" in capsys.readouterr().err
