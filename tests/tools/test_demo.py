@@ -15,6 +15,7 @@ pytest.importorskip("pytorch_grad_cam")
 
 from headless_chromium import Chromium, find_chromium  # noqa: E402
 
+from conftest import CIFAR10_CLASSES as CLASSES  # noqa: E402
 from torchstart.inference import predict_images  # noqa: E402
 from torchstart.tools.demo import TOPK, answer, examples, start_demo  # noqa: E402
 from torchstart.training.checkpoint import load_checkpoint  # noqa: E402
@@ -76,6 +77,14 @@ def test_a_browser_uploads_a_photo_and_reads_the_prediction(course_checkpoint, t
             browser.upload("#upload input[type=file]", Path(examples()[1]))
             text = browser.wait_for_text(["%", expected], timeout=60)
             browser.screenshot(screenshot)
+            # an embedded CIFAR-10 test image is one click away, and gives what answer() gives for that file
+            cat = next(e for e in examples(CLASSES) if e.endswith("-cat.png"))
+            top = next(iter(answer(load_checkpoint(course_checkpoint), cat, None, "crop").probabilities))
+            browser.click('#upload button[aria-label="Clear"]')
+            clicked = browser.send("Runtime.evaluate", {"expression": "Array.from(document.querySelectorAll("
+                                   "'button')).find(b => b.innerText.includes('-cat.png')).click()"}, browser.session)
+            assert "exceptionDetails" not in clicked
+            assert top in browser.wait_for_text([Path(cat).name, "%", top], timeout=60)
     finally:
         app.close()
     record_property("screenshot", str(screenshot))

@@ -80,10 +80,23 @@ def answer(checkpoint: dict, upload: str | None, target: str | None, resize: str
     return DemoAnswer(dict(explanation.top), overlay(image, explanation.heatmap), feature_grid(explanation), "")
 
 
-def examples() -> list[str]:
-    """A few photos shipped with the package (ants and bees), one click away in the page."""
+def examples(classes: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Photos shipped with the package, one click away in the page: an ant and a bee, and for a model of CIFAR-10's
+    classes four real CIFAR-10 test images of the embedded sample (written once as PNGs into the cache)."""
     folder = SAMPLES / "hymenoptera" / "val"
-    return [str(sorted((folder / name).iterdir())[0]) for name in ("ants", "bees") if (folder / name).is_dir()]
+    found = [str(sorted((folder / name).iterdir())[0]) for name in ("ants", "bees") if (folder / name).is_dir()]
+    from ..data.cifar10 import CIFAR10_CLASSES, cache_dir, load_sample
+
+    if tuple(classes) != tuple(CIFAR10_CLASSES):
+        return found
+    sample, where = load_sample(), cache_dir() / "demo-examples"
+    where.mkdir(parents=True, exist_ok=True)
+    for index in (0, 3, 6, 9):  # four classes; 32×32, like the images the model trained on
+        name = f"cifar10-test-{index}-{sample.classes[int(sample.test.labels[index])]}.png"
+        if not (where / name).is_file():
+            Image.fromarray(sample.test.images[index].numpy()).save(where / name)
+        found.append(str(where / name))
+    return found
 
 
 def build_app(checkpoint: dict, title: str, resize: str):
@@ -98,7 +111,7 @@ def build_app(checkpoint: dict, title: str, resize: str):
             with gr.Column():
                 upload = gr.File(label=_("image (any format Pillow reads)"), type="filepath", elem_id="upload")
                 target = gr.Dropdown([""] + classes, value="", label=_("explain which class (empty: the top one)"))
-                gr.Examples(examples(), inputs=upload, label=_("examples"))
+                gr.Examples(examples(classes), inputs=upload, label=_("examples"))
             with gr.Column():
                 message = gr.Markdown(elem_id="message")
                 label = gr.Label(num_top_classes=TOPK, label=_("prediction"), elem_id="prediction")
@@ -130,8 +143,12 @@ def start_demo(checkpoint_path: Path, *, host: str = "127.0.0.1", port: int | No
     except ImportError:
         raise ConfigError(_("the demo needs the gradio and grad-cam packages"),
                           _('pip install "torchstart[demo]"')) from None
+    from ..data.cifar10 import cache_dir
+
+    # Gradio serves only files under the current folder unless told: the examples live in the package and the cache
+    allowed = [str(SAMPLES), str(cache_dir() / "demo-examples")]
     _app, url, _share_url = app.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=True,
-                                       quiet=True, ssr_mode=False, footer_links=[])
+                                       quiet=True, ssr_mode=False, footer_links=[], allowed_paths=allowed)
     return app, url
 
 
