@@ -253,6 +253,7 @@ def explain_figure(checkpoint: Path, path: Path, index: int = 3) -> Path:
 
     sample = load_sample()
     photo = path.with_name("cifar-test-image.png")
+    path.unlink(missing_ok=True)  # predict --explain never replaces a picture that is there
     Image.fromarray(sample.test.images[index].numpy()).save(photo)  # the real 32×32 image, as a file
     try:
         subprocess.run([sys.executable, "-m", "torchstart", "predict", str(checkpoint), str(photo), "--explain",

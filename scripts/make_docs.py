@@ -57,18 +57,20 @@ def path_rules(work: Path) -> list[tuple[str, str]]:
 
 
 def run_lessons(lessons: list[Lesson], work: Path) -> dict[str, dict[str, str]]:
-    """{lesson name: {lang: the text it prints, paths normalised}}, each lesson run once."""
+    """{lesson name: {lang: the text it prints, paths normalised}}: each lesson run once in each language, as a
+    learner with that locale runs it (text made during the run, such as the data-source line, is in that language).
+    """
     texts = {}
     for lesson in lessons:
-        started = time.monotonic()
-        cache = work / "cache" / lesson.slug  # each lesson starts with an empty cache, as in the tests
-        os.environ["TORCHSTART_CACHE"] = str(cache)
-        rules = [(dp.path_pattern(cache), dp.SHOWN_CACHE), *path_rules(work)]
-        result = run_lesson(lesson, out=Path(dp.SHOWN_RUNS) / lesson.slug,
-                            report=lambda line: print(f"      {line}", file=sys.stderr, flush=True))
-        texts[lesson.name] = {}
+        started, texts[lesson.name] = time.monotonic(), {}
         for lang in dp.LANGS:
+            cache = work / "cache" / lang / lesson.slug  # each run starts with an empty cache, as in the tests
+            os.environ["TORCHSTART_CACHE"] = str(cache)
+            rules = [(dp.path_pattern(cache), dp.SHOWN_CACHE), *path_rules(work)]
+            shutil.rmtree(work / dp.SHOWN_RUNS / lesson.slug, ignore_errors=True)  # as if for the first time
             with using(lang):
+                result = run_lesson(lesson, out=Path(dp.SHOWN_RUNS) / lesson.slug,
+                                    report=lambda line: print(f"      {line}", file=sys.stderr, flush=True))
                 texts[lesson.name][lang] = dp.normalize(format_result(lesson, result, as_json=False), rules)
         print(f"lesson {lesson.slug}: {time.monotonic() - started:.1f} s", flush=True)
     return texts

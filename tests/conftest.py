@@ -116,19 +116,22 @@ def lesson_result(tmp_path_factory):
 
     The smoke test over all lessons and each lesson's own tests share these runs, so every lesson
     runs once in CI. Whatever a lesson writes goes to its own temp folder (result paths point there).
+    lesson_result("conv", "zh") is a second run in Chinese: a result may hold text made while it ran
+    (a data-source line, an error caught and shown), and the Chinese docs page shows that text in Chinese.
     """
+    from torchstart.i18n import using
     from torchstart.lessons import find_lesson
     from torchstart.lessons.runner import run_lesson
 
     results = {}
 
-    def get(name: str):
-        if name not in results:
+    def get(name: str, lang: str = "en"):
+        if (name, lang) not in results:
             lesson = find_lesson(name)
-            with pytest.MonkeyPatch.context() as mp:
+            with pytest.MonkeyPatch.context() as mp, using(lang):
                 mp.setenv("TORCHSTART_CACHE", str(tmp_path_factory.mktemp("cache")))
                 mp.delenv("TORCHSTART_DATA", raising=False)
-                results[name] = run_lesson(lesson, out=tmp_path_factory.mktemp(lesson.slug))
-        return results[name]
+                results[name, lang] = run_lesson(lesson, out=tmp_path_factory.mktemp(lesson.slug))
+        return results[name, lang]
 
     return get

@@ -1,6 +1,6 @@
 """Every lesson page shows what its lesson prints, and every picture is where the docs say (scripts/make_docs.py).
 
-The lesson runs come from the session fixture `lesson_result`, so each lesson still runs once per test session.
+The lesson runs come from the session fixture `lesson_result`: each lesson runs once per language per test session.
 """
 
 import re
@@ -35,8 +35,8 @@ def test_the_page_shows_what_the_lesson_prints(lesson, lesson_result, tmp_path_f
     check = dp.check_for(lesson.name)
     if check.trained and auto_device().type != "cpu":
         pytest.skip(f"the pages show CPU runs; lesson {lesson.name} trains on {auto_device()} here, with other numbers")
-    result = lesson_result(lesson.name)
     for lang in dp.LANGS:
+        result = lesson_result(lesson.name, lang)
         path = dp.page_path(dp.ROOT, lang, f"lessons/{lesson.slug}.md")
         body = dp.block(path.read_text(encoding="utf-8"), dp.OUTPUT)
         assert body is not None, f"docs/{lang}/lessons/{lesson.slug}.md has no output markers: add them, then {RERUN}"
