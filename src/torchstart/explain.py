@@ -106,17 +106,17 @@ def explain_image(checkpoint: dict, image_path: Path | str, *, target: str | Non
                   resize: str | None = None, device: torch.device | str = "cpu") -> tuple[Explanation, Image.Image]:
     """Classify one image with `checkpoint` and explain it, preparing it as predict does (resize: "squash" or
     "crop" instead of what the checkpoint records); also returns the decoded image for drawing."""
+    classes = list(checkpoint["classes"])
+    if target is not None and target not in classes:
+        raise ConfigError(_("{target!r} is not one of the model's classes").format(target=target),
+                          _("pick one of: {classes}").format(classes=", ".join(classes)))
     resize = resize_mode(checkpoint, resize)
     image = open_rgb(image_path)
     model = model_from_checkpoint(checkpoint).to(device)
-    classes = list(checkpoint["classes"])
     batch = model_input(image, checkpoint, resize).to(device)  # (1, 3, H, W), exactly as predict prepares it
     with torch.inference_mode():
         probs = torch.softmax(model(batch).float(), dim=1)[0].cpu()  # (classes,)
     order = probs.argsort(descending=True).tolist()
-    if target is not None and target not in classes:
-        raise ConfigError(_("{target!r} is not one of the model's classes").format(target=target),
-                          _("pick one of: {classes}").format(classes=", ".join(classes)))
     index = classes.index(target) if target is not None else order[0]
     cam = grad_cam(model, batch.clone(), index)  # Grad-CAM needs gradients: outside inference_mode
     explanation = Explanation([(classes[i], float(probs[i])) for i in order[:max(1, topk)]], classes[index],
@@ -150,14 +150,18 @@ def explanation_figure(explanation: Explanation, image: Image.Image):
     bars.tick_params(labelsize=7)
     bars.set_title("probability (%)", fontsize=9)
     for row, layer in enumerate(explanation.feature_maps, start=1):
-        for col in range(MAX_CHANNELS):
-            axis = figure.add_subplot(grid[row, col])
-            axis.axis("off")
-            if col < len(layer.maps):
-                axis.imshow(layer.maps[col], cmap="viridis")
-        figure.axes[-MAX_CHANNELS].set_title(f"{layer.name} {tuple(layer.shape)}", fontsize=7, loc="left")
+        draw_feature_row([figure.add_subplot(grid[row, col]) for col in range(MAX_CHANNELS)], layer)
     figure.tight_layout()
     return figure
+
+
+def draw_feature_row(axes, layer: FeatureMap) -> None:
+    """One layer's channels, one per axis (an axis past its last channel stays blank), titled with its shape."""
+    for col, axis in enumerate(axes):
+        axis.axis("off")
+        if col < len(layer.maps):
+            axis.imshow(layer.maps[col], cmap="viridis")
+    axes[0].set_title(f"{layer.name} {layer.shape}", fontsize=7, loc="left")
 
 
 def save_explanation(explanation: Explanation, image: Image.Image, out: Path) -> Path:

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import ConfigError, TorchstartError
-from ..explain import Explanation, explain_image
+from ..explain import Explanation, draw_feature_row, explain_image
 from ..i18n import _
 from ..inference import resize_mode
 
@@ -57,11 +57,7 @@ def feature_grid(explanation: Explanation) -> np.ndarray | None:
     columns = max(len(layer.maps) for layer in layers)
     figure, axes = plt.subplots(len(layers), columns, figsize=(columns * 1.1, len(layers) * 1.2), squeeze=False)
     for row, layer in enumerate(layers):
-        for col, axis in enumerate(axes[row]):
-            axis.axis("off")
-            if col < len(layer.maps):
-                axis.imshow(layer.maps[col], cmap="viridis")
-        axes[row, 0].set_title(f"{layer.name} {tuple(layer.shape)}", fontsize=7, loc="left")
+        draw_feature_row(axes[row], layer)
     figure.tight_layout()
     figure.canvas.draw()
     picture = np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
