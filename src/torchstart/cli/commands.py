@@ -202,8 +202,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(json.dumps({"predictions": [p.to_dict() for p in predictions]}))  # not text
         return 0
     for p in predictions:
-        print(f"{p.image}: " + ", ".join(f"{name} {100 * prob:.1f}%" for name, prob in p.top))
+        print(_top_line(p.image, p.top))
     return 0
+
+
+def _top_line(image, top: list[tuple[str, float]]) -> str:
+    """"cat.jpg: cat 71.2%, dog 20.3%, deer 4.0%"."""
+    return f"{image}: " + ", ".join(f"{name} {100 * prob:.1f}%" for name, prob in top)
 
 
 def _predict_and_explain(args: argparse.Namespace) -> int:
@@ -219,7 +224,7 @@ def _predict_and_explain(args: argparse.Namespace) -> int:
     explanation, image = explain_image(load_checkpoint(args.checkpoint), args.images[0], target=args.target,
                                        topk=args.topk, resize=args.resize, device=pick_device(args.device))
     save_explanation(explanation, image, args.explain)
-    print(f"{args.images[0]}: " + ", ".join(f"{name} {100 * prob:.1f}%" for name, prob in explanation.top))
+    print(_top_line(args.images[0], explanation.top))
     print(_("wrote {path}: the Grad-CAM heat map for {target} and the feature maps").format(
         path=args.explain, target=explanation.target))
     return 0
