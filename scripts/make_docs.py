@@ -1,13 +1,13 @@
-"""Run every lesson once; write what it prints, and pictures made from the same runs, into its pages (zh + en).
+"""Run every lesson (once per language); write what it prints, and pictures from the same runs, into its pages.
 
     python scripts/make_docs.py                  # every lesson and picture, into docs/ and the READMEs
     python scripts/make_docs.py --check          # write nothing; exit 1 when a page disagrees with a fresh run
     python scripts/make_docs.py --out /tmp/d     # write into a copy of docs/*.md and the READMEs under /tmp/d
     python scripts/make_docs.py --lesson 9 --lesson maxpool --no-pictures
 
-Each lesson runs once, in English, in a temporary folder with `--out runs/docs/<NN-name>` and an empty cache, so
-printed paths are the same on every machine; the same result is then rendered in each language
-(`torchstart.i18n.using`). The text goes between `<!-- BEGIN output -->` and `<!-- END output -->` of
+Each lesson runs once in each language (`torchstart.i18n.using`), as a learner with that locale runs it, in a
+temporary folder with `--out runs/docs/<NN-name>` and an empty cache, so printed paths are the same on every
+machine. The text goes between `<!-- BEGIN output -->` and `<!-- END output -->` of
 docs/<lang>/lessons/<NN-name>.md, the pictures into its `<!-- BEGIN pictures -->` block (see scripts/docs_pages.py).
 A page without output markers is reported and makes the script exit 1; the other pages are still written.
 """
@@ -33,7 +33,8 @@ from torchstart.lessons.runner import format_result, run_lesson
 
 @contextmanager
 def docs_workspace():
-    """A temporary working folder with an empty torchstart cache and English text; removed afterwards."""
+    """A temporary working folder with an empty torchstart cache and TORCHSTART_LANG=en (each lesson run picks its
+    language with `using`); removed afterwards."""
     work = Path(tempfile.mkdtemp(prefix="torchstart-docs-")).resolve()
     saved = {k: os.environ.get(k) for k in ("TORCHSTART_CACHE", "TORCHSTART_DATA", "TORCHSTART_LANG")}
     before = Path.cwd()

@@ -6,6 +6,7 @@ its traceback was written; TORCHSTART_DEBUG=1 shows it instead).
 
     parser.py          the argparse parser: top-level options and the groups of subcommands
     commands.py        the course: train, evaluate, predict, import-course-model, lessons, lesson
+    share_commands.py  showing and sharing a model: demo, export
     tool_commands.py   the tools: doctor, board, runs, notebook
     (here)             main(): the language, the parser, the command, and every way it can end
 

@@ -1,9 +1,10 @@
 """The argparse parser of `torchstart`: the top-level options and every group of subcommands.
 
 A group of subcommands is a module with `add_commands(sub)` (adds its subparsers) and `COMMANDS` (command name →
-the function that runs it): commands.py (the course: train … lesson) and tool_commands.py (doctor, board, runs,
-notebook). A new group joins GROUPS below. Nothing here imports torch, so `torchstart --help` is instant; the
-parser is built after the language is chosen, so every help text is in the learner's language.
+the function that runs it): commands.py (the course: train … lesson), ../exercises/commands.py, share_commands.py
+(demo, export) and tool_commands.py (doctor, board, runs, notebook). A new group joins GROUPS below. Nothing here
+imports torch, so `torchstart --help` is instant; the parser is built after the language is chosen, so every help
+text is in the learner's language.
 """
 
 from __future__ import annotations

@@ -42,6 +42,8 @@ WORKER_TIMEOUT_S = 60  # longest wait for one batch from the worker processes be
 NON_ASCII_DIR = "数据集_图片"  # a folder name like the ones learners use
 WEIGHT_SUFFIXES = (".pth", ".pt")
 INSTALL_FIX = N_('reinstall from the checkout: pip install -e ".[dev]"')
+
+
 def check_versions() -> Check:
     found, broken = [f"Python {platform.python_version()}"], []
     for label, module in PACKAGES:
