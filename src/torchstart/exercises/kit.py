@@ -25,7 +25,7 @@ from types import ModuleType
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
-from ..data import load_sample
+from ..data import CIFAR10_MEAN, CIFAR10_STD, load_sample
 from ..data.hymenoptera import hymenoptera_sample_root
 from ..i18n import N_, _
 
@@ -39,6 +39,12 @@ def ant_photo() -> Path:
 def cifar_sample():
     """The embedded CIFAR-10 sample (2,000 train / 500 test images), read once per check process."""
     return load_sample()
+
+
+def standardised(split) -> torch.Tensor:
+    """A CIFAR-10 split's uint8 images (N, 32, 32, 3) as float (N, 3, 32, 32), standardised: (x / 255 − mean) / std."""
+    mean, std = torch.tensor(CIFAR10_MEAN).reshape(1, 3, 1, 1), torch.tensor(CIFAR10_STD).reshape(1, 3, 1, 1)
+    return (split.images.permute(0, 3, 1, 2).float() / 255 - mean) / std
 
 
 class Wrong(Exception):

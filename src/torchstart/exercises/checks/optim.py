@@ -13,9 +13,8 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from ...data import CIFAR10_MEAN, CIFAR10_STD
 from ...i18n import N_, _
-from ..kit import Calls, Check, Mistake, Wrong, cifar_sample, counting_calls, seeded
+from ..kit import Calls, Check, Mistake, Wrong, cifar_sample, counting_calls, seeded, standardised
 
 LR = 0.05
 IMAGES, BATCH = 256, 64
@@ -24,8 +23,7 @@ IMAGES, BATCH = 256, 64
 @cache
 def _data() -> tuple[torch.Tensor, torch.Tensor]:
     train = cifar_sample().train.subset(IMAGES, seed=15)
-    mean, std = torch.tensor(CIFAR10_MEAN).reshape(1, 3, 1, 1), torch.tensor(CIFAR10_STD).reshape(1, 3, 1, 1)
-    return (train.images.permute(0, 3, 1, 2).float() / 255 - mean) / std, train.labels
+    return standardised(train), train.labels
 
 
 def _batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
