@@ -115,8 +115,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
 
     exercise = find_exercise(args.exercise)
     hints = exercise.hints
-    shown = min(load(args.dir).get(exercise.name, Entry()).hints, len(hints))
-    index = min(shown, len(hints) - 1)  # after the last one, the last one again
+    index = min(load(args.dir).get(exercise.name, Entry()).hints, len(hints) - 1)  # past the end: the last again
     print(_("hint {index} of {count} for exercise {number} ({name}): {hint}").format(
         index=index + 1, count=len(hints), number=exercise.number, name=exercise.name, hint=_(hints[index])))
     update(args.dir, exercise, hints=index + 1)
