@@ -121,9 +121,9 @@ def check_on_test_set(model: nn.Module, loader, loss_fn: nn.Module, device: torc
         for imgs, targets in loader:
             imgs, targets = imgs.to(device), targets.to(device)
             outputs = model(imgs)
-            loss = loss_fn(outputs, targets)
-            total_test_loss += loss.item()
-            loss_of_all_images += loss.item() * len(targets)
+            loss = loss_fn(outputs, targets).item()  # one device-to-host copy per batch
+            total_test_loss += loss
+            loss_of_all_images += loss * len(targets)
             accuracy = (outputs.argmax(1) == targets).sum()  # correct images in this batch
             total_accuracy = total_accuracy + accuracy
             images += len(targets)
