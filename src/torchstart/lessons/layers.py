@@ -16,7 +16,6 @@ becomes a single sample; the second keeps the batch dimension, (64, 3072).
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from torch import nn
 from ..data import TensorLoader, find_cifar10
 from ..device import seed_everything
 from ..i18n import N_, _
+from ._shared import columns
 from .runner import lesson_main
 
 BATCH = 64  # images, as in the course
@@ -126,11 +126,6 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto") -> Res
                   shapes=layer_shapes(x, labels))
 
 
-def _columns(text: str) -> int:
-    """How many terminal columns `text` takes (a Chinese character takes two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def describe(result: Result) -> str:
     bn, do = result.batchnorm, result.dropout
     lines = [_("input: CIFAR-10 batch {shape}, pixels in [0, 1]").format(shape=result.input_shape),
@@ -146,8 +141,8 @@ def describe(result: Result) -> str:
              _("    eval mode: output == input: {same}").format(same=do.eval_is_identity),
              _("output shapes:")]
     names = {name: _(name) for name in result.shapes}
-    width = max(_columns(shown) for shown in names.values()) + 2
-    lines += [f"    {shown}{' ' * (width - _columns(shown))}{result.shapes[name]}" for name, shown in names.items()]
+    width = max(columns(shown) for shown in names.values()) + 2
+    lines += [f"    {shown}{' ' * (width - columns(shown))}{result.shapes[name]}" for name, shown in names.items()]
     return "\n".join(lines)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import itertools
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from ..device import keep_freed_memory, pick_device, seed_everything
 from ..i18n import N_, _
 from ..models import Tudui
 from ..training.engine import EpochRecord, EvalResult, History, TrainState, fit
+from ._shared import columns
 from .runner import lesson_main
 
 SEED = 0
@@ -290,7 +290,7 @@ def describe(result: Result) -> str:
              pad + _("optimiser        settings                     train loss per epoch        test accuracy")]
     for r in result.runs:
         name = _(r.name)
-        name += " " * (17 - len(name) - sum(unicodedata.east_asian_width(ch) in "WF" for ch in name))  # CJK: 2
+        name += " " * (17 - columns(name))
         settings = ", ".join(f"{k}={v}" for k, v in r.settings.items())
         losses = " → ".join(f"{v:.3f}" for v in r.train_losses)
         accuracies = " → ".join(f"{100 * v:.0f}%" for v in r.test_accuracies)
