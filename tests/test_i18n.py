@@ -79,6 +79,7 @@ def test_marked_messages_are_literals_so_the_extractor_sees_them():
 # ---- The lint: English text a learner reads, not marked for translation -------------------------------------
 WORD = re.compile(r"[A-Za-z]{3,}")
 TEXT_FUNCTIONS = re.compile(r"^(describe|format_\w+|listing|advice|\w+_lines?|\w+_text|\w+_message|one_line_\w+)$")
+PATH_CHECKS = {"check_input", "new_output", "writable_dir"}  # files.py helpers whose what=/fix= a learner reads
 ERROR_NAMES = {name for name, value in vars(errors).items()  # torchstart's own error kinds, not ValueError & co.
                if isinstance(value, type) and issubclass(value, errors.TorchstartError)}
 
@@ -121,6 +122,9 @@ def _learner_text_nodes(tree: ast.AST):
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and TEXT_FUNCTIONS.match(node.name):
             yield from node.body[1 if ast.get_docstring(node) else 0:]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PATH_CHECKS:
+            yield from (k.value for k in node.keywords  # what= and fix= name the path and the fix; a flag is a name
+                        if k.arg in ("what", "fix") and not _text_parts(k.value).startswith("--"))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
                 node.func.id == "print" or node.func.id in ERROR_NAMES):
             yield from (a for a in node.args if not (isinstance(a, ast.Name)))
@@ -147,7 +151,9 @@ def test_the_lint_finds_unmarked_text(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text('def describe(r):\n    return [f"epoch {r.n}", _("loss {x}").format(x=1), f"{r.a:.2f}"]\n'
                       'print("done", file=sys.stderr)\nraise DataError(f"no file {p}", _("fix it"))\n'
-                      'print(", ".join(["some words"]))\n', encoding="utf-8")
+                      'print(", ".join(["some words"]))\n'
+                      'check_input(p, what="runs folder", fix=_("pass it"))\ncheck_input(p, what="--data-dir")\n',
+                      encoding="utf-8")
     ROOT_ = ROOT
     try:
         globals()["ROOT"] = tmp_path
@@ -155,7 +161,7 @@ def test_the_lint_finds_unmarked_text(tmp_path):
     finally:
         globals()["ROOT"] = ROOT_
     assert found == ["sample.py:2: 'epoch '", "sample.py:3: 'done'", "sample.py:4: 'no file '",
-                     "sample.py:5: 'some words'"]
+                     "sample.py:5: 'some words'", "sample.py:6: 'runs folder'"]
 
 
 # ---- Choosing the language ----------------------------------------------------------------------------------

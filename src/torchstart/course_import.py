@@ -137,7 +137,7 @@ def import_course_model(old: Path | str, new: Path | str, *, force: bool = False
         raise CheckpointError(_("{path} is the file being imported").format(path=new),
                               _("write the checkpoint to a new file, e.g. model.pt"))
     model = course_model_from_file(old)  # read and check it before anything is written
-    new_output(new, force=force, what="NEW.pt")
+    new_output(new, force=force, what="NEW.pt")  # not text: the argument's name in --help
     checkpoint = make_checkpoint(model, model_name="tudui", classes=CIFAR10_CLASSES, mean=(0.0, 0.0, 0.0),
                                  std=(1.0, 1.0, 1.0), resize="squash", imported_from=str(old))
     save_checkpoint(checkpoint, new)

@@ -20,7 +20,7 @@ import torch
 
 from .errors import ConfigError
 from .files import atomic_write, new_output
-from .i18n import _
+from .i18n import N_, _
 from .training.checkpoint import load_checkpoint, model_from_checkpoint
 from .training.portable import checkpoint_header, write_safetensors
 
@@ -56,7 +56,7 @@ def export_checkpoint(source: Path | str, out: Path | str, *, force: bool = Fals
     batch = check_batch(checkpoint)
     with torch.inference_mode():
         expected = model(batch)  # (CHECK_BATCH, classes)
-    kept = new_output(out, force=force, what=_("export file"))
+    kept = new_output(out, force=force, what=N_("export file"))
     if kind == "safetensors":
         write_safetensors(checkpoint, out)
         with torch.inference_mode():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -128,5 +129,16 @@ def using(lang: str) -> Iterator[None]:
         set_language(before)
 
 
-__all__ = ["LANGUAGES", "N_", "_", "in_language", "language", "language_from_env", "ngettext", "set_language",
-           "split_lang_flag", "translation", "using"]
+def columns(text: str) -> int:
+    """Terminal columns `text` takes: a Chinese (wide) character takes two, so tables pad by columns, not by
+    characters (str.ljust counts characters)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """`text` followed by spaces up to `width` terminal columns."""
+    return text + " " * max(0, width - columns(text))
+
+
+__all__ = ["LANGUAGES", "N_", "_", "columns", "in_language", "language", "language_from_env", "ngettext", "pad",
+           "set_language", "split_lang_flag", "translation", "using"]

@@ -11,9 +11,9 @@ import torch
 
 from torchstart.cli import main
 from torchstart.device import Backend, DeviceCheck
+from torchstart.i18n import columns as width
 from torchstart.i18n import using
 from torchstart.tools import doctor
-from torchstart.tools.columns import width
 
 CHECK_NAMES = ["versions", "cuda", "mps", "xpu", "cpu", "torch.accelerator", "dataloader workers",
                "opencv non-ASCII path", "runs dir", "cifar10", "embedded samples", "ants/bees", "pretrained weights"]

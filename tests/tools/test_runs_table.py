@@ -100,7 +100,7 @@ def test_lesson_output_folders_are_not_broken_runs(runs_root, tmp_path, capsys):
 
 
 def test_the_table_reads_chinese_and_stays_aligned(runs_root):
-    from torchstart.tools.columns import width
+    from torchstart.i18n import columns as width
 
     root, real = runs_root
     with using("zh"):

@@ -21,7 +21,7 @@ from ..config import (
     recipe,
     with_overrides,
 )
-from ..i18n import _
+from ..i18n import N_, _
 from ..lessons.runner import add_lesson_options
 
 RESIZE_CHOICES = ("squash", "crop")  # training.checkpoint.RESIZE_MODES (a test keeps them equal), without torch
@@ -220,7 +220,7 @@ def _predict_and_explain(args: argparse.Namespace) -> int:
 
     if len(args.images) != 1 or args.json:
         raise ConfigError(_("--explain draws one image, without --json"), _("give exactly one IMAGE"))
-    new_output(args.explain, force=False, what=_("picture"))
+    new_output(args.explain, force=False, what=N_("picture"))
     explanation, image = explain_image(load_checkpoint(args.checkpoint), args.images[0], target=args.target,
                                        topk=args.topk, resize=args.resize, device=pick_device(args.device))
     save_explanation(explanation, image, args.explain)

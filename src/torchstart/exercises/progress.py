@@ -15,9 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ..files import read_json, writable_dir, write_json
-from ..i18n import _, ngettext
+from ..i18n import _, columns, ngettext, pad
 from . import EXERCISES, Exercise
-from .width import columns, pad
 
 PROGRESS_FILE = ".progress.json"
 VERSION = 1

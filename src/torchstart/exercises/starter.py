@@ -20,9 +20,8 @@ import re
 from pathlib import Path
 
 from ..files import atomic_write, new_output, writable_dir
-from ..i18n import N_, _, in_language
+from ..i18n import N_, columns, in_language
 from . import Exercise
-from .width import columns
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 TODO = "# TODO: 在这里写你的代码 / write your code here"
@@ -125,7 +124,7 @@ def write_starter(exercise: Exercise, folder: Path, *, force: bool = False) -> t
     """
     path = Path(folder) / exercise.file_name
     writable_dir(path.parent)
-    backup = new_output(path, force=force, what=_("exercise file"))
+    backup = new_output(path, force=force, what=N_("exercise file"))
     text = starter_text(exercise)
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
     return path, backup

@@ -1,5 +1,4 @@
-"""What several lessons use: the course's 5×5 input, its sample photo, its one-line device choice, error text,
-terminal columns.
+"""What several lessons use: the course's 5×5 input, its sample photo, its one-line device choice, error text.
 
 Lessons import only this module and the core package (data, models, device, training, files) —
 never another lesson — so each lesson can be read, run and exported as a notebook on its own.
@@ -7,7 +6,6 @@ never another lesson — so each lesson can be read, run and exported as a noteb
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,8 +74,3 @@ def error_text(call: Callable[[], object], *kinds: type[BaseException]) -> str:
     except caught as err:
         return str(err)
     return ""
-
-
-def columns(text: str) -> int:
-    """How many terminal columns `text` takes: a Chinese character takes two, so tables pad by columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

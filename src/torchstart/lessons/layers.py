@@ -24,8 +24,7 @@ from torch import nn
 
 from ..data import TensorLoader, find_cifar10
 from ..device import seed_everything
-from ..i18n import N_, _
-from ._shared import columns
+from ..i18n import N_, _, columns
 from .runner import lesson_main
 
 BATCH = 64  # images, as in the course

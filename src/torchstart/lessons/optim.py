@@ -27,10 +27,9 @@ from torch.utils.data import DataLoader
 
 from ..data import CIFAR10_MEAN, CIFAR10_STD, ArraySplit, CifarDataset, TensorLoader, find_cifar10
 from ..device import keep_freed_memory, pick_device, seed_everything
-from ..i18n import N_, _
+from ..i18n import N_, _, columns
 from ..models import Tudui
 from ..training.engine import EpochRecord, EvalResult, History, TrainState, fit
-from ._shared import columns
 from .runner import lesson_main
 
 SEED = 0

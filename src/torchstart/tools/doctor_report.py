@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..i18n import N_, _
-from .columns import pad, width
+from ..i18n import N_, _, columns, pad
 
 # The checks' names, marked for the catalog: the text report shows them in the learner's language.
 CHECK_NAMES = (N_("versions"), N_("dataloader workers"), N_("opencv non-ASCII path"), N_("runs dir"),
@@ -43,7 +42,7 @@ def problem(name: str, detail: str, fix: str) -> Check:
 def format_report(report: DoctorReport) -> str:
     """The report as text: one line per check, each problem's fix under it, then the verdict."""
     ok, fail = _("ok"), _("FAIL")
-    status, names = max(width(ok), width(fail)), max(width(_(c.name)) for c in report.checks)
+    status, names = max(columns(ok), columns(fail)), max(columns(_(c.name)) for c in report.checks)
     lines = []
     for c in report.checks:
         lines.append(f"{pad(ok if c.ok else fail, status)}  {pad(_(c.name), names)}  {c.detail}")

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..files import check_input, read_json
-from ..i18n import N_, _
+from ..i18n import N_, _, columns, pad
 from ..lessons import LESSONS
-from .columns import pad, width
 
 METRICS = "metrics.json"
 LESSON_STAMP = re.compile(r"-\d{8}-\d{6}")  # runs/lessons/<NN-name>-<YYYYmmdd-HHMMSS> (lessons.runner.default_out)
@@ -85,8 +84,8 @@ def is_lesson_output(folder: Path) -> bool:
 
 def list_runs(root: Path = Path("runs")) -> RunTable:
     """Every run under `root`, oldest first, and the run-like folders that could not be read."""
-    root = check_input(Path(root).expanduser(), expect="dir", what="runs folder", error=DataError,
-                       fix="pass the folder that holds your runs (default runs/)")
+    root = check_input(Path(root).expanduser(), expect="dir", what=N_("runs folder"), error=DataError,
+                       fix=_("pass the folder that holds your runs (default runs/)"))
     candidates = [root] if (root / METRICS).exists() else sorted(p for p in root.iterdir() if p.is_dir())
     runs, broken, lessons = [], [], []
     for folder in candidates:
@@ -126,7 +125,7 @@ def format_table(table: RunTable) -> str:
         epochs = f"{r.epochs_done}/{r.epochs_planned}" + ("" if r.finished else " " + _("stopped"))
         rows.append((r.path, r.created.replace("T", " ")[:16], r.recipe, _(r.data), epochs,
                      f"{100 * r.best_test_accuracy:.2f}%", _("{seconds:.1f} s").format(seconds=r.seconds)))
-    widths = [max(width(row[i]) for row in rows) for i in range(len(HEADER))]
+    widths = [max(columns(row[i]) for row in rows) for i in range(len(HEADER))]
     lines = ["  ".join(pad(cell, w) for cell, w in zip(row, widths)).rstrip() for row in rows] if table.runs else []
     lines += [f"! {b.path}: {b.reason}" for b in table.broken]
     return "\n".join(lines + lessons)
