@@ -36,19 +36,21 @@ class EvaluationReport:
     data: str  # the "using CIFAR-10 from …" line
     checkpoint: str
     epoch: int | None
+    tta: int = 0  # test-time augmentation level used (engine.tta_logits)
 
     def to_dict(self) -> dict:
         return {"accuracy": self.accuracy, "loss": self.loss, "per_class_accuracy": self.per_class_accuracy,
                 "num_images": self.num_images, "data": self.data, "checkpoint": self.checkpoint,
-                "epoch": self.epoch}
+                "epoch": self.epoch, "tta": self.tta}
 
 
 def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: str = "auto",
-                        batch_size: int = 1000) -> EvaluationReport:
+                        batch_size: int = 1000, tta: int | None = None) -> EvaluationReport:
     """Accuracy, mean loss and per-class accuracy of a checkpoint on a test split.
 
     The split is CIFAR-10's test set, or for image folders their val/ folder (or the same seeded
     held-out share the run used), at the image size the checkpoint was trained at.
+    `tta`: test-time augmentation level (0, 1, 2); None = the level the run's recipe evaluated with.
     """
     checkpoint = load_checkpoint(path)
     target = pick_device(device)
@@ -63,10 +65,11 @@ def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: 
     norm = checkpoint["normalization"]
     loader = TensorLoader(data.test.images, data.test.labels, batch_size=batch_size, device=target,
                           mean=norm["mean"], std=norm["std"], channels_last=False)
-    result = evaluate(model, loader, target, len(data.classes))
+    level = trained.tta if tta is None else tta
+    result = evaluate(model, loader, target, len(data.classes), tta=level)
     per_class = dict(zip(checkpoint["classes"], result.per_class_accuracy))
     return EvaluationReport(result.accuracy, result.loss, per_class, result.num_images, data.describe(),
-                            str(path), checkpoint.get("epoch"))
+                            str(path), checkpoint.get("epoch"), level)
 
 
 @dataclass

@@ -21,6 +21,9 @@ from torchstart.training.rundir import prepare_run_dir
 # The fast recipe (momentum, one-cycle schedule, augmentation): every piece of state resume must restore.
 # 2 steps of 128 per epoch; on the CPU, so "equal to an uninterrupted run" means bit for bit
 ARGS = ["--epochs", "3", "--max-train-images", "256", "--seed", "3", "--quiet", "--device", "cpu"]
+# The speedrun recipe adds parameter groups, a frozen-after-N-epochs whitening bias and Lookahead (blends at
+# steps 5 and 6, after the kill): 2 steps of 128 per epoch
+SPEEDRUN_ARGS = ["--recipe", "speedrun", "--batch-size", "128", "--lr", "0.1875", *ARGS]
 
 # Runs `torchstart train` and, in epoch 2, after its first step, touches $TEST_MARKER and waits to be
 # signalled: the signal lands mid-epoch with epoch 1 saved and epoch 2's first step only in memory.
@@ -46,20 +49,25 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> Path:
-    """The uninterrupted 3-epoch run."""
+def uninterrupted(tmp_path_factory, args: list[str]) -> Path:
     out = tmp_path_factory.mktemp("reference")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TORCHSTART_CACHE", str(tmp_path_factory.mktemp("cache")))
-        assert main(["train", *ARGS, "--out", str(out)]) == 0
+        assert main(["train", *args, "--out", str(out)]) == 0
     return out
 
 
-def stopped_in_epoch_2(run: Path, sig: signal.Signals, tmp_path: Path) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """The uninterrupted 3-epoch run."""
+    return uninterrupted(tmp_path_factory, ARGS)
+
+
+def stopped_in_epoch_2(run: Path, sig: signal.Signals, tmp_path: Path,
+                       args: list[str] = ARGS) -> subprocess.CompletedProcess:
     marker = tmp_path / "in-epoch-2"
     env = {**os.environ, "TEST_MARKER": str(marker), "TEST_THREADS": str(torch.get_num_threads())}
-    proc = subprocess.Popen([sys.executable, "-c", PAUSE_IN_EPOCH_2, "train", *ARGS, "--out", str(run)],
+    proc = subprocess.Popen([sys.executable, "-c", PAUSE_IN_EPOCH_2, "train", *args, "--out", str(run)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while not marker.exists():
@@ -89,6 +97,10 @@ def assert_same_as_reference(run: Path, reference: Path) -> None:
     for index, state in theirs["optimizer_state"]["state"].items():  # Nesterov momentum buffers
         assert torch.equal(ours["optimizer_state"]["state"][index]["momentum_buffer"], state["momentum_buffer"])
     assert ours["scheduler_state"]["last_epoch"] == theirs["scheduler_state"]["last_epoch"] == 6
+    if theirs["lookahead_state"] is not None:  # the speedrun recipe: Lookahead's slow weights
+        assert ours["lookahead_state"].keys() == theirs["lookahead_state"].keys()
+        for name, tensor in theirs["lookahead_state"].items():
+            assert torch.equal(ours["lookahead_state"][name], tensor), name
     resumed, uninterrupted = metrics_of(run), metrics_of(reference)
     assert numbers(resumed["epochs"]) == numbers(uninterrupted["epochs"])
     assert resumed["best_test_accuracy"] == uninterrupted["best_test_accuracy"]
@@ -114,6 +126,16 @@ def test_resume_after_sigkill_in_epoch_2_equals_the_uninterrupted_run(reference,
         events.Reload()
         points[folder] = [(p.step, p.value) for p in events.Scalars("test_accuracy")]
     assert points[run] == points[reference] and [step for step, _ in points[run]] == [1, 2, 3]
+
+
+def test_a_speedrun_resumed_after_sigkill_equals_the_uninterrupted_run(tmp_path_factory, tmp_path):
+    reference = uninterrupted(tmp_path_factory, SPEEDRUN_ARGS)
+    run = tmp_path / "run"
+    assert stopped_in_epoch_2(run, signal.SIGKILL, tmp_path, SPEEDRUN_ARGS).returncode == -signal.SIGKILL
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    assert_same_as_reference(run, reference)
+    assert load_checkpoint(run / "checkpoints" / "last.pt")["lookahead_state"] is not None
+    assert metrics_of(run)["epochs"][-1]["test_views"] == 6  # the last epoch's test-time augmentation
 
 
 def test_ctrl_c_in_epoch_2_keeps_epoch_1_says_how_to_resume_and_exits_130(reference, tmp_path):

@@ -16,6 +16,8 @@ from ..config import (
     DEVICE_CHOICES,
     RECIPES,
     TRAIN_FLAGS,
+    TTA_LEVELS,
+    TTA_VIEWS,
     TrainConfig,
     config_value,
     recipe,
@@ -75,6 +77,9 @@ def add_commands(sub) -> None:
                           help=_("CIFAR-10, or the image folders the model was trained on (their val split is "
                                  "used); default: the same search as train"))
     add_device(evaluate)
+    evaluate.add_argument("--tta", type=int, choices=TTA_LEVELS, metavar="LEVEL",
+                          help=_("test-time augmentation: 0 none, 1 + mirror, 2 + mirror and 1-pixel shifts "
+                                 "(default: what the run's recipe used)"))
     evaluate.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
     _add_predict(sub)
@@ -143,10 +148,13 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def format_epoch_line(record, epochs: int) -> str:
-    return _("epoch {epoch:>3}/{epochs}  train_loss {train_loss:.4f}  test_loss {test_loss:.4f}  "
+    line = _("epoch {epoch:>3}/{epochs}  train_loss {train_loss:.4f}  test_loss {test_loss:.4f}  "
              "test_acc {accuracy:5.2f}%  {seconds:6.1f} s  {speed:,.0f} img/s").format(
         epoch=record.epoch, epochs=epochs, train_loss=record.train_loss, test_loss=record.test_loss,
         accuracy=100 * record.test_accuracy, seconds=record.epoch_seconds, speed=record.train_images_per_s)
+    if record.test_views > 1:  # the last epoch of a recipe with test-time augmentation
+        line += "  " + _("(test: mean of {views} views per image)").format(views=record.test_views)
+    return line
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -179,7 +187,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..inference import evaluate_checkpoint
 
-    report = evaluate_checkpoint(args.checkpoint, args.data_dir, args.device)
+    report = evaluate_checkpoint(args.checkpoint, args.data_dir, args.device, tta=args.tta)
     if args.json:
         print(json.dumps(report.to_dict()))
         return 0
@@ -187,6 +195,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(_("{checkpoint} (epoch {epoch}): accuracy {accuracy:.2f}% on {count} test images, mean loss {loss:.4f}")
           .format(checkpoint=report.checkpoint, epoch=report.epoch, accuracy=100 * report.accuracy,
                   count=report.num_images, loss=report.loss))
+    if report.tta:
+        print(_("test-time augmentation level {level}: each image scored as the mean of {views} views").format(
+            level=report.tta, views=TTA_VIEWS[report.tta]))
     for name, acc in report.per_class_accuracy.items():
         print(f"  {name:<12} {100 * acc:6.2f}%  {'#' * round(40 * acc)}")
     return 0

@@ -15,7 +15,10 @@ CIFAR-10's training images; on a GPU it stays there), and each batch is made by:
    vectorises (a (1, C, 1, 1) broadcast over channels_last memory runs ~10× slower on a CPU).
 
 The random draws (shifts, flips) come from a CPU generator seeded by (seed, epoch), so CPU and
-GPU runs, and resumed runs, see exactly the same batches.
+GPU runs, and resumed runs, see exactly the same batches. With `alternate_flip` the flips are not
+drawn anew each epoch: a seeded half of the images starts mirrored, and every image changes side each
+epoch, so over two epochs each image is seen both ways exactly once (random flips leave a quarter of
+the images unmirrored in both epochs; Jordan 2024, arXiv 2404.00498, §3.6).
 
 Batches come out as (B, 3, 32, 32) float32 in channels_last memory (the HWC storage seen
 through a permute), or contiguous NCHW when `channels_last=False`.
@@ -85,6 +88,7 @@ class TensorLoader:
         seed: seeds the permutation and the augmentation draws.
         crop_padding: random translation by up to ± this many pixels (0 = off).
         flip: random horizontal flip with probability 0.5.
+        alternate_flip: with flip — each image mirrored in every other epoch instead (a seeded half starts so).
         channels_last: keep the NHWC memory layout (faster convolutions); False = contiguous NCHW.
         drop_last: drop a last, smaller batch (with world_size > 1: a last, smaller *global* batch).
         max_batches: stop after this many batches (dry runs).
@@ -97,7 +101,7 @@ class TensorLoader:
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int,
                  device: torch.device | str = "cpu", mean: Sequence[float] = (0.0, 0.0, 0.0),
                  std: Sequence[float] = (1.0, 1.0, 1.0), shuffle: bool = False, seed: int = 0,
-                 crop_padding: int = 0, flip: bool = False, channels_last: bool = True,
+                 crop_padding: int = 0, flip: bool = False, alternate_flip: bool = False, channels_last: bool = True,
                  drop_last: bool = False, max_batches: int | None = None,
                  rank: int = 0, world_size: int = 1) -> None:
         if images.dtype != torch.uint8 or images.ndim != 4:
@@ -113,7 +117,7 @@ class TensorLoader:
         self.scale = (1.0 / (255.0 * std_t)).repeat(pixels).view(1, -1).to(self.device)
         self.offset = (-torch.tensor(mean, dtype=torch.float32) / std_t).repeat(pixels).view(1, -1).to(self.device)
         self.shuffle, self.seed = shuffle, seed
-        self.crop_padding, self.flip = crop_padding, flip
+        self.crop_padding, self.flip, self.alternate_flip = crop_padding, flip, alternate_flip
         self.channels_last, self.drop_last = channels_last, drop_last
         self.max_batches = max_batches
         self.rank, self.world_size = rank, world_size
@@ -142,21 +146,25 @@ class TensorLoader:
         order = epoch_order(len(self.labels), self.seed, self.epoch, self.shuffle)
         return order[self.rank::self.world_size][: self.num_images]
 
-    def _augmentation_draws(self, n: int) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """Shifts (n, 2) and flips (n,) for one epoch, from a CPU generator seeded by (seed, epoch)."""
+    def _augmentation_draws(self, order: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Shifts (n, 2) and flips (n,) for the images `order` (n,) of one epoch, seeded by (seed, epoch)."""
         if self.crop_padding == 0 and not self.flip:
             return None
+        n = len(order)
         aug = torch.Generator().manual_seed(epoch_seed(self.seed, self.epoch, salt=7_919))
         p = self.crop_padding
         shifts = torch.randint(-p, p + 1, (n, 2), generator=aug) if p > 0 else torch.zeros(n, 2, dtype=torch.long)
         flips = torch.rand(n, generator=aug) < 0.5 if self.flip else torch.zeros(n, dtype=torch.bool)
+        if self.flip and self.alternate_flip:  # image i's side: a draw seeded by the run alone, swapped in odd epochs
+            starts = torch.Generator().manual_seed(epoch_seed(self.seed, 0, salt=104_729))
+            flips = (torch.rand(len(self.labels), generator=starts) < 0.5)[order] ^ bool(self.epoch % 2)
         return shifts, flips
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         # The epoch's order and random draws go to the device in one copy each, up front: a small
         # host→GPU copy every step would make the CPU wait for the GPU, step after step.
         order = self._order()
-        draws = self._augmentation_draws(len(order))
+        draws = self._augmentation_draws(order)
         order = order.to(self.device)
         if draws is not None:
             draws = tuple(t.to(self.device) for t in draws)

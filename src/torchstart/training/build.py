@@ -15,6 +15,7 @@ from ..data.folders import channel_stats
 from ..device import resolve_precision
 from ..models import build_model, freeze_backbone, preprocessing
 from . import distributed
+from .averaging import Lookahead
 from .distributed import SINGLE, Ranks, per_rank_batch
 from .engine import TrainState
 from .optim import build_optimizer, build_scheduler
@@ -61,7 +62,8 @@ def make_loaders(data: ImageData, config: TrainConfig, norm: Normalization, devi
     train_loader = TensorLoader(
         train.images, train.labels, batch_size=per_rank_batch(config.batch_size, ranks.world_size), device=device,
         mean=mean, std=std, shuffle=True, seed=config.seed, crop_padding=config.data.crop_padding,
-        flip=config.data.flip, channels_last=config.channels_last, drop_last=ranks.world_size > 1,
+        flip=config.data.flip, alternate_flip=config.data.alternate_flip, channels_last=config.channels_last,
+        drop_last=ranks.world_size > 1,
         max_batches=max_batches, rank=ranks.rank, world_size=ranks.world_size)
     test_loader = TensorLoader(
         data.test.images, data.test.labels, batch_size=config.eval_batch_size, device=device, mean=mean,
@@ -69,8 +71,26 @@ def make_loaders(data: ImageData, config: TrainConfig, norm: Normalization, devi
     return train_loader, test_loader
 
 
+WHITENING_IMAGES = 5000  # training images whose 2×2 patches set a whitening layer (4.8 million patches)
+
+
+def fit_to_data(model: nn.Module, train_loader: TensorLoader) -> int:
+    """Data-dependent initialisation (the speedrun model's whitening filters); returns the images used, 0 = none.
+
+    Uses WHITENING_IMAGES training images drawn with the run's seed — not the first ones: a data set sorted by
+    class (as the shared CIFAR-10 copy is) would start with 5,000 airplanes — standardised as training batches
+    are and not augmented; every torchrun process draws the same, so they compute the same filters.
+    """
+    if not hasattr(model, "fit_to_data"):
+        return 0
+    count = min(WHITENING_IMAGES, len(train_loader.labels))
+    chosen = torch.randperm(len(train_loader.labels), generator=torch.Generator().manual_seed(train_loader.seed))
+    images, _labels = train_loader.make_batch(chosen[:count].to(train_loader.device))
+    return count if model.fit_to_data(images) else 0
+
+
 def build_state(config: TrainConfig, num_classes: int, device: torch.device, total_steps: int,
-                ranks: Ranks = SINGLE, start: StartingPoint | None = None) -> TrainState:
+                ranks: Ranks = SINGLE, start: StartingPoint | None = None, steps_per_epoch: int = 1) -> TrainState:
     """Model (DDP-wrapped under torchrun), optimiser, schedule and precision for `config`, on `device`.
 
     `start`: the model with its starting weights and trainable parameters (transfer.starting_point);
@@ -84,13 +104,18 @@ def build_state(config: TrainConfig, num_classes: int, device: torch.device, tot
         freeze_backbone(model, config.model)
     optimizer = build_optimizer(model, config.optim)  # only parameters with requires_grad
     scaler = torch.amp.GradScaler(device.type) if amp_dtype == torch.float16 and device.type == "cuda" else None
+    lookahead = None
+    if config.optim.lookahead_every:
+        lookahead = Lookahead(model, every=config.optim.lookahead_every, peak_decay=config.optim.lookahead_decay,
+                              total_steps=total_steps)
     model = distributed.wrap(model, ranks, device)
     return TrainState(
         model=torch.compile(model) if config.compile else model,
         optimizer=optimizer,
-        scheduler=build_scheduler(optimizer, config.optim, total_steps),
+        scheduler=build_scheduler(optimizer, config.optim, total_steps, steps_per_epoch),
         scaler=scaler,
         loss_fn=nn.CrossEntropyLoss(label_smoothing=config.optim.label_smoothing),
         amp_dtype=amp_dtype,
         grad_clip=config.optim.grad_clip,
+        lookahead=lookahead,
     )

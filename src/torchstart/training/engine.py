@@ -20,9 +20,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..config import TTA_VIEWS
 from ..device import autocast, keep_freed_memory
 from ..errors import TrainingDiverged
 from ..i18n import N_, _
+from .averaging import Lookahead
 from .tracking import NullTracker, Tracker
 
 STEP_LOG_EVERY = 50  # steps between per-step train-loss points in TensorBoard (and NaN checks)
@@ -57,6 +59,7 @@ class EpochRecord:
     train_images_per_s: float  # training images / training seconds (evaluation excluded)
     lr: float  # learning rate at the end of the epoch
     train_images: int
+    test_views: int = 1  # views averaged per test image (test-time augmentation: 1, 2 or 6)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,6 +88,7 @@ class TrainState:
     loss_fn: nn.Module = field(default_factory=nn.CrossEntropyLoss)
     amp_dtype: torch.dtype | None = None  # autocast dtype; None = float32
     grad_clip: float | None = None  # max global gradient norm; None = no clipping
+    lookahead: Lookahead | None = None  # slow weights blended in every few steps (averaging.py); None = off
 
 
 def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *, epoch: int = 0,
@@ -122,6 +126,8 @@ def train_one_epoch(state: TrainState, loader: Iterable, device: torch.device, *
             optimizer.step()
         if state.scheduler is not None:
             state.scheduler.step()
+        if state.lookahead is not None:
+            state.lookahead.after_step(model, start_step + steps + 1)
         loss_sum += loss.detach().float() * y.shape[0]
         finite_steps += torch.isfinite(loss_sum)
         images += y.shape[0]
@@ -145,18 +151,40 @@ def check_finite(loss_sum: torch.Tensor, finite_steps: torch.Tensor, steps: int,
             loss=float(loss_sum), step=start_step + good + 1, epoch=epoch), _(DIVERGED_FIX))
 
 
+def tta_logits(model: nn.Module, x: torch.Tensor, level: int) -> torch.Tensor:
+    """Logits (B, K) of `x` (B, C, H, W) averaged over test-time augmented views; float32.
+
+    Level 0: the image itself. Level 1: the mean over the image and its mirror image (a flipped cat is
+    still a cat, and the model saw flips in training). Level 2: half of that, plus half the mean of the
+    mirrored pair shifted one pixel up-left and one pixel down-right (reflect padding, as in training) —
+    6 forward passes per image.
+    """
+    def mirrored(batch: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (model(batch).float() + model(batch.flip(-1)).float())
+
+    if level == 0:
+        return model(x).float()
+    logits = mirrored(x)
+    if level == 1:
+        return logits
+    h, w = x.shape[-2:]
+    padded = nn.functional.pad(x, (1, 1, 1, 1), mode="reflect")  # (B, C, H+2, W+2)
+    shifted = 0.5 * (mirrored(padded[..., :h, :w]) + mirrored(padded[..., 2:, 2:]))
+    return 0.5 * logits + 0.5 * shifted
+
+
 @torch.inference_mode()
 def evaluate(model: nn.Module, loader: Iterable, device: torch.device, num_classes: int,
-             amp_dtype: torch.dtype | None = None) -> EvalResult:
-    """Mean loss, accuracy and confusion matrix of `model` over `loader`."""
+             amp_dtype: torch.dtype | None = None, tta: int = 0) -> EvalResult:
+    """Mean loss, accuracy and confusion matrix of `model` over `loader`; `tta` = test-time augmentation level."""
     model.eval()
     loss_sum = torch.zeros((), device=device)
     confusion = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=device)
     for x, y in loader:
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         with autocast(device, amp_dtype):
-            logits = model(x)
-        loss_sum += nn.functional.cross_entropy(logits.float(), y, reduction="sum")
+            logits = tta_logits(model, x, tta)
+        loss_sum += nn.functional.cross_entropy(logits, y, reduction="sum")
         # index_add_ rather than bincount: bincount reads its input's max on the host (a GPU sync per batch)
         confusion.index_add_(0, y * num_classes + logits.argmax(dim=1), torch.ones_like(y))
     confusion = confusion.view(num_classes, num_classes).cpu()
@@ -170,7 +198,8 @@ EpochCallback = Callable[[EpochRecord, EvalResult, History], None]
 
 def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, epochs: int,
         num_classes: int, history: History | None = None, tracker: Tracker | None = None,
-        progress: bool = False, on_epoch_end: EpochCallback | None = None, world_size: int = 1) -> History:
+        progress: bool = False, on_epoch_end: EpochCallback | None = None, world_size: int = 1,
+        tta: int = 0) -> History:
     """Train until `epochs` epochs are done (continuing `history` when resuming) and return the history.
 
     After every epoch: evaluate on `test_loader`, log to `tracker`, then call `on_epoch_end`
@@ -178,6 +207,8 @@ def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, e
     or inf raises TrainingDiverged before `on_epoch_end`, so the last saved checkpoint stays good.
     `world_size` > 1: this is one of that many data-parallel processes, each seeing an equal share
     of the images; records count the images (and images/s) of all of them.
+    `tta`: the test-time augmentation level of the last epoch's evaluation (earlier epochs use one view,
+    which is 6× cheaper at level 2).
     """
     history = history or History()
     tracker = tracker or NullTracker()
@@ -189,7 +220,8 @@ def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, e
                                                     start_step=history.step, tracker=tracker,
                                                     progress=progress)
         train_seconds = time.perf_counter() - start
-        result = evaluate(state.model, test_loader, device, num_classes, state.amp_dtype)
+        views = tta if epoch == epochs else 0
+        result = evaluate(state.model, test_loader, device, num_classes, state.amp_dtype, views)
         if not math.isfinite(result.loss):  # e.g. the epoch's last step blew the weights up
             raise TrainingDiverged(_("the test loss became {loss} after epoch {epoch} (step {step})").format(
                 loss=result.loss, epoch=epoch, step=history.step + steps), _(DIVERGED_FIX))
@@ -199,7 +231,7 @@ def fit(state: TrainState, train_loader, test_loader, device: torch.device, *, e
             epoch=epoch, train_loss=train_loss, test_loss=result.loss, test_accuracy=result.accuracy,
             epoch_seconds=seconds, elapsed_seconds=history.elapsed_seconds + seconds,
             train_images_per_s=world_size * images / max(train_seconds, 1e-9),
-            lr=state.optimizer.param_groups[0]["lr"], train_images=world_size * images,
+            lr=state.optimizer.param_groups[0]["lr"], train_images=world_size * images, test_views=TTA_VIEWS[views],
         )
         history.epochs.append(record)
         if result.accuracy > history.best_test_accuracy or history.best_epoch == 0:

@@ -36,7 +36,7 @@ from ..files import set_aside
 from ..i18n import _
 from ..models import count_parameters
 from . import distributed
-from .build import Normalization, build_state, input_side, make_loaders, normalization
+from .build import Normalization, build_state, fit_to_data, input_side, make_loaders, normalization
 from .checkpoint import make_checkpoint
 from .distributed import Ranks, per_rank_batch, ranks_from_env
 from .engine import EpochRecord, EvalResult, History, TrainState, fit
@@ -113,7 +113,11 @@ def _train(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device,
     train_loader, test_loader = make_loaders(data, config, norm, device, ranks)
     # 3. state: model (with its starting weights), optimiser, schedule — then a resumed run's own state
     start = None if resume is not None else starting_point(config, len(data.classes))
-    state = build_state(config, len(data.classes), device, config.epochs * len(train_loader), ranks, start)
+    fitted = fit_to_data(start.model, train_loader) if start is not None and start.fresh else 0
+    if fitted:
+        report(_("whitening layer fitted to the 2×2 patches of {n:,} training images").format(n=fitted))
+    state = build_state(config, len(data.classes), device, config.epochs * len(train_loader), ranks, start,
+                        steps_per_epoch=len(train_loader))
     history = restore(state, resume.checkpoint) if resume is not None else History()  # after model init: RNG
     info = describe_device(device)
     for line in setup_lines(config, info, state, len(train_loader), ranks.world_size, start):
@@ -148,7 +152,7 @@ def _fit(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device, s
         if ranks.is_main else NullTracker()
     try:
         return fit(state, *loaders, device, epochs=config.epochs, num_classes=num_classes, history=history,
-                   tracker=tracker, world_size=ranks.world_size, on_epoch_end=on_epoch_end,
+                   tracker=tracker, world_size=ranks.world_size, on_epoch_end=on_epoch_end, tta=config.tta,
                    progress=not config.quiet and ranks.is_main and sys.stderr.isatty())
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM turned into an interrupt by the CLI
         run.write_metrics(status="interrupted")

@@ -1,7 +1,7 @@
 """Continuing a stopped run: `torchstart train --resume RUN_DIR`.
 
 `checkpoints/last.pt` holds everything the next epoch depends on: the weights, the optimiser
-(momentum buffers), the learning-rate schedule's position, the fp16 grad scaler, the random
+(momentum buffers), the learning-rate schedule's position, Lookahead's slow weights, the fp16 grad scaler, the random
 generators (torch CPU and CUDA; Python's `random` and NumPy's are not used while training), the
 history of finished epochs and the configuration. The data order needs nothing saved: each
 epoch's permutation and augmentation draws are seeded by (seed, epoch). So a run resumed from
@@ -115,6 +115,7 @@ def training_state(state: TrainState, history: History) -> dict[str, Any]:
         "optimizer_state": state.optimizer.state_dict(),
         "scheduler_state": None if state.scheduler is None else state.scheduler.state_dict(),
         "scaler_state": None if state.scaler is None else state.scaler.state_dict(),
+        "lookahead_state": None if state.lookahead is None else state.lookahead.state_dict(),
         "rng_state": torch.get_rng_state(),
         "cuda_rng_states": torch.cuda.get_rng_state_all() if cuda_ready else [],
         "epoch": len(history.epochs),
@@ -139,6 +140,8 @@ def restore(state: TrainState, checkpoint: dict[str, Any]) -> History:
             state.scheduler.load_state_dict(checkpoint["scheduler_state"])
         if state.scaler is not None and checkpoint.get("scaler_state") is not None:
             state.scaler.load_state_dict(checkpoint["scaler_state"])
+        if state.lookahead is not None:
+            state.lookahead.load_state_dict(checkpoint["lookahead_state"])
         torch.set_rng_state(checkpoint["rng_state"])
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError) as err:  # another shape
         detail = str(err).splitlines()[0][:120] if str(err) else _("missing")

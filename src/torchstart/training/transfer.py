@@ -30,6 +30,7 @@ class StartingPoint:
     model: nn.Module
     source: str  # one line: where the starting weights came from
     trained: tuple[str, ...]  # names of the parameters that will train (all, or the head only)
+    fresh: bool = False  # randomly initialised: data-dependent initialisation (build.fit_to_data) still to do
 
 
 def _state_dict_of(obj: Any, path: Path, model_name: str) -> dict[str, torch.Tensor]:
@@ -70,11 +71,12 @@ def load_into(model: nn.Module, state: dict[str, torch.Tensor], head: str, path:
 def starting_point(config: TrainConfig, num_classes: int) -> StartingPoint:
     """The model `config` asks for, with its starting weights loaded and its trainable parameters chosen."""
     spec = model_spec(config.model)
+    fresh = config.weights.lower() == "none" and config.init is None
     if config.weights.upper() == "DEFAULT":
         model = build_model(config.model, num_classes, pretrained=True)  # cached file or one clear error
         source = _("torchvision's ImageNet weights for {model} (head replaced: {n} classes)").format(
             model=config.model, n=num_classes)
-    elif config.weights.lower() == "none" and config.init is None:
+    elif fresh:
         model, source = build_model(config.model, num_classes), _("random initialisation")
     else:
         path = Path(config.init or config.weights)
@@ -92,4 +94,4 @@ def starting_point(config: TrainConfig, num_classes: int) -> StartingPoint:
         source = _("{source}; backbone frozen, only the head trains").format(source=source)
     else:
         trained = tuple(name for name, _param in model.named_parameters())
-    return StartingPoint(model, source, trained)
+    return StartingPoint(model, source, trained, fresh=fresh)

@@ -14,6 +14,10 @@ Shapes for a CIFAR-10 batch of B images:
 
 There is no activation function between the layers — the course leaves them out, and we
 keep its model as it is (max-pooling is its only non-linearity). 145,578 parameters.
+
+`speedrun` (models/speedrun.py) is the capstone's network, of the kind the CIFAR-10 speed records use
+(Page's "How to train your ResNet", hlb-CIFAR10, Jordan's airbench94): a fixed whitening layer, then
+three conv blocks.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from .errors import ConfigError, DataError
-from .i18n import _
+from ..errors import ConfigError, DataError
+from ..i18n import _
+from .speedrun import Speedrun
 
 # (kind, arguments). "conv": in, out, kernel, padding; "pool": kernel; "linear": in, out.
 TUDUI_LAYERS: list[tuple] = [
@@ -102,6 +107,7 @@ def _torchvision(builder: str) -> Callable[..., nn.Module]:
 
 MODELS: dict[str, ModelSpec] = {
     "tudui": ModelSpec(lambda num_classes, weights=None, head="": Tudui(num_classes), head="model.8"),
+    "speedrun": ModelSpec(lambda num_classes, weights=None, head="": Speedrun(num_classes), head="head"),
     "resnet18": ModelSpec(_torchvision("resnet18"), head="fc", weights="ResNet18_Weights", input_size=224),
     "mobilenet_v3_small": ModelSpec(_torchvision("mobilenet_v3_small"), head="classifier.3",
                                     weights="MobileNet_V3_Small_Weights", input_size=224),
