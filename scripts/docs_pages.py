@@ -67,6 +67,7 @@ CHECKS = {
     "pretrained": Check(trained=True),
     "pipeline": Check(trained=True),
     "predict": Check(trained=True),
+    "speedrun": Check(trained=True),
 }
 
 

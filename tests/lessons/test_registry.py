@@ -19,8 +19,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def test_registry_is_numbered_1_to_20_with_unique_names():
-    assert [lesson.number for lesson in LESSONS] == list(range(1, 21))
-    assert len({lesson.name for lesson in LESSONS}) == 20
+    assert [lesson.number for lesson in LESSONS] == list(range(1, 22))
+    assert len({lesson.name for lesson in LESSONS}) == 21
     assert find_lesson("9") is find_lesson("conv") is find_lesson(9) is find_lesson("09")
 
 

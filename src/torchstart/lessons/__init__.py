@@ -89,6 +89,8 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(19, "pipeline", "总体过程", N_("the whole pipeline: train → test → TensorBoard → save"),
            ("完整流程", "训练套路")),
     Lesson(20, "predict", "test.py", N_("classify any image with a trained model"), ("预测", "测试")),
+    Lesson(21, "speedrun", "毕业项目", N_("the speedrun: CIFAR-10 from a plain conv/BatchNorm net to 94 %, "
+                                          "one trick at a time"), ("速通", "毕业项目", "加速")),
 )
 
 
