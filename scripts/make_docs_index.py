@@ -3,7 +3,8 @@
 - docs/{zh,en}/lessons/README.md — the lesson table, from the lesson registry;
 - docs/{zh,en}/cli.md — the `torchstart train` flag table, from torchstart.config.TRAIN_FLAGS;
 - docs/{zh,en}/architecture.md — the layer picture, from the package's import graph (scripts/import_graph.py);
-- README.md / README.en.md — the lesson table, from the lesson registry.
+- README.md / README.en.md — the lesson table, from the lesson registry;
+- docs/{zh,en}/speedrun.md and lessons/21-speedrun.md — the speedrun's measured tables (scripts/docs_speedrun.py).
 
     python scripts/make_docs_index.py
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import docs_speedrun  # noqa: E402
 import import_graph  # noqa: E402
 
 from torchstart.config import TRAIN_FLAGS, field_path  # noqa: E402
@@ -52,7 +54,9 @@ def layer_block(lang: str) -> str:
 
 
 # file (relative to docs/<lang>/) → (marker name, the generated text for a language)
-BLOCKS = {"cli.md": ("train-flags", flag_table), "architecture.md": ("layers", layer_block)}
+BLOCKS = {"cli.md": ("train-flags", flag_table), "architecture.md": ("layers", layer_block),
+          "speedrun.md": ("speedrun-results", docs_speedrun.results_block),
+          "lessons/21-speedrun.md": ("speedrun-ladder", docs_speedrun.ladder_block)}
 
 
 def readme_lessons(lang: str) -> str:
