@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from ...i18n import N_, _
-from ...models import Whitening
+from ...models.speedrun import Whitening
 from ..kit import Check, Mistake, Wrong, cifar_sample, same_shape, shape, standardised, tensor_of
 
 EPS = 5e-4  # the default eps of whitening_filters, as of Whitening.fit
