@@ -3,6 +3,7 @@
     python benchmarks/speedrun.py                          # 3 runs on the CPU, full shared CIFAR-10 (≈ 32 min)
     python benchmarks/speedrun.py --epochs 12 --runs 3     # another budget: one more point of the accuracy–time curve
     python benchmarks/speedrun.py --ladder 2               # lesson 21's ladder on the full data, 2 epochs per rung
+    python benchmarks/speedrun.py --avx2                   # training speed with AVX2-only kernels, against this CPU's
     python benchmarks/speedrun.py --device cuda            # on a GPU, plus airbench's own train94 as the peer
 
 Each run is its own process (`torchstart train --recipe speedrun --seed K`), so its peak RSS is its own. Per run:
@@ -110,6 +111,38 @@ def airbench_peer(data_dir: Path, work: Path, runs: int) -> list[dict]:
     return rows
 
 
+# oneDNN and ATen both honour these: the same machine then runs the kernels an AVX2-only CPU (no AVX-512, no
+# native bf16) would, so `precision=auto` has to pick fp32 by itself.
+AVX2_ONLY = {"ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
+PROBE_IMAGES = 10_240  # one epoch of 10 steps: a throughput probe, not an accuracy
+
+
+def avx2_probe(data_dir: Path, work: Path) -> dict:
+    """Training images/s of the speedrun recipe with AVX2-only kernels against this CPU's own, in one call."""
+    import os
+
+    rows = {}
+    for name, env in (("native", {}), ("avx2", AVX2_ONLY)):
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            run = torchstart_run(data_dir, work / f"probe-{name}", 1, "cpu",
+                                 ["--recipe", "speedrun", "--max-train-images", str(PROBE_IMAGES)])
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    del os.environ[key]
+                else:
+                    os.environ[key] = value
+        metrics = json.loads((work / f"probe-{name}" / "metrics.json").read_text())
+        rows[name] = {"images_per_s": run["images_per_s"], "precision": metrics["precision"],
+                      "ten_epochs_train_s": 10 * 50_000 / run["images_per_s"]}
+        print(f"{name}: {rows[name]['images_per_s']:.0f} images/s in {rows[name]['precision']} → 10 epochs of "
+              f"training ≈ {rows[name]['ten_epochs_train_s'] / 60:.1f} min", flush=True)
+    rows["ratio"] = rows["native"]["images_per_s"] / rows["avx2"]["images_per_s"]
+    return rows
+
+
 def ladder(data_dir: Path, epochs: int, device: str) -> list[dict]:
     """Lesson 21's ladder on `data_dir`: each rung trained `epochs` epochs, with its accuracy and seconds."""
     from torchstart.lessons.speedrun import run
@@ -126,6 +159,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--epochs", type=int, help="epochs per run (default: the recipe's)")
     parser.add_argument("--ladder", type=int, metavar="EPOCHS", help="run lesson 21's ladder instead, EPOCHS per rung")
+    parser.add_argument("--avx2", action="store_true", help="instead: training speed with AVX2-only kernels (probe)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temp dir)")
     parser.add_argument("--save", metavar="NAME", help="write docs/results/speedrun-NAME.json (e.g. cpu-avx512-bf16)")
     args = parser.parse_args()
@@ -137,6 +171,8 @@ def main() -> None:
     print(f"cpu: {result['cpu']}", flush=True)
     if args.ladder:
         result["ladder"] = {"epochs": args.ladder, "rungs": ladder(args.data_dir, args.ladder, args.device)}
+    elif args.avx2:
+        result["avx2"] = avx2_probe(args.data_dir, work)
     else:
         epochs = args.epochs or recipe("speedrun", device.type).epochs
         rows = speedrun_runs(args.data_dir, work, args.runs, epochs, args.device)
@@ -156,7 +192,7 @@ def main() -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"speedrun-{args.save}.json"
         saved = json.loads(path.read_text()) if path.exists() else {}
-        key = "ladder" if args.ladder else f"{result['runs'][0]['epochs']}-epochs"
+        key = "ladder" if args.ladder else "avx2" if args.avx2 else f"{result['runs'][0]['epochs']}-epochs"
         saved.update({"cpu": result["cpu"], "device": result["device"], "torch": result["torch"],
                       key: {k: v for k, v in result.items() if k not in ("cpu", "device", "torch")}})
         path.write_text(json.dumps(saved, indent=1) + "\n")

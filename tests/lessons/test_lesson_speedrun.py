@@ -43,10 +43,11 @@ def test_every_rung_trains_on_the_sample_and_the_tricks_add_up(lesson_result):
     assert (result.epochs, result.batch_size) == (SAMPLE_EPOCHS, SAMPLE_BATCH)
     assert all(row.train_images == SAMPLE_EPOCHS * 2000 for row in result.rungs)
     assert all(0.1 < row.accuracy < 1 for row in result.rungs)  # every rung learns (10 classes: 10 % is a guess)
-    # the directions that hold on the sample (seeds 0–2, measured): the whitening layer is the big step, and the
-    # top rung is far above the plain net; TTA costs a test pass, not a training
-    assert rungs["whitening"].accuracy > rungs["plain"].accuracy + 0.05
-    assert rungs["tta"].accuracy > rungs["plain"].accuracy + 0.10
+    # What is reliable on 500 test images (one image = 0.2 points, ±2 points of sampling noise): every rung from
+    # the whitening layer up beats the plain net (measured: 41.2 % → 46.8 … 52.4 %, the smallest gain +5.6 points);
+    # the rungs in between go up and down by a few points, which is noise here. TTA adds a test pass, no training.
+    plain = rungs["plain"].accuracy
+    assert all(row.accuracy > plain + 0.02 for row in result.rungs[1:])
     assert rungs["lookahead"].seconds < rungs["tta"].seconds < rungs["lookahead"].seconds + 10
 
 

@@ -60,7 +60,7 @@ class Rung:
 # The bottom rung: the speedrun recipe with every trick switched off (random first layer, random init, one lr for
 # all parameters, no label smoothing, random flips, no Lookahead, one test view).
 PLAIN = with_overrides(SPEEDRUN_RECIPE, decay_all=False, norm_lr_scale=1.0, label_smoothing=0.0,
-                       alternate_flip=False, lookahead_every=0, tta=0, whiten_bias_epochs=0)
+                       alternate_flip=False, lookahead_every=0, lookahead_decay=0.0, tta=0, whiten_bias_epochs=0)
 
 LADDER: tuple[Rung, ...] = (
     Rung("plain", N_("plain conv/BatchNorm net"),
