@@ -23,6 +23,15 @@ from torchstart.device import cpu_bf16  # noqa: E402
 from torchstart.training.build import build_state  # noqa: E402
 
 
+def scratch_dir(given: Path | None, prefix: str) -> Path:
+    """The folder a benchmark writes its runs into: --work, else a new temp folder."""
+    import tempfile
+
+    work = given or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    return work
+
+
 def run_child(argv: list[str], log: Path) -> tuple[list[str], float, float]:
     """Run a child process; return (stdout lines, wall seconds, peak RSS in MB of that child alone)."""
     start = time.perf_counter()

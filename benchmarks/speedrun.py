@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from _common import cpu_line, matmul_peak, step_flops, torchstart_run  # noqa: E402
+from _common import cpu_line, matmul_peak, scratch_dir, step_flops, torchstart_run  # noqa: E402
 
 from torchstart.config import recipe  # noqa: E402
 from torchstart.data import find_cifar10  # noqa: E402
@@ -163,8 +163,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temp dir)")
     parser.add_argument("--save", metavar="NAME", help="write docs/results/speedrun-NAME.json (e.g. cpu-avx512-bf16)")
     args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="speedrun-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = scratch_dir(args.work, "speedrun-")
     device = torch.device(args.device)
     result: dict = {"cpu": cpu_line(), "device": args.device, "torch": str(torch.__version__),
                     "date": time.strftime("%Y-%m-%d")}

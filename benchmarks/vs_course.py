@@ -31,7 +31,6 @@ import json
 import pickle
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from _common import cpu_line, matmul_peak, run_child, step_flops, torchstart_run  # noqa: E402
+from _common import cpu_line, matmul_peak, run_child, scratch_dir, step_flops, torchstart_run  # noqa: E402
 
 from torchstart.config import recipe  # noqa: E402
 from torchstart.data import find_cifar10  # noqa: E402
@@ -162,8 +161,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temp dir)")
     parser.add_argument("--train-args", default="", help="extra flags for torchstart train, e.g. '--compile'")
     args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="vs_course-"))
-    work.mkdir(parents=True, exist_ok=True)
+    work = scratch_dir(args.work, "vs_course-")
     device = torch.device(args.device)
     extra = args.train_args.split()
 
