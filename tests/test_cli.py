@@ -209,10 +209,11 @@ def test_train_help_shows_what_each_recipe_sets(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
-    fast, seed, gpu = recipe("fast"), recipe("seed"), recipe("fast", "cuda")
-    assert f"[fast: {fast.batch_size}, on a GPU {gpu.batch_size} · seed: {seed.batch_size}]" in help_text
-    assert f"[fast: {fast.optim.lr}, on a GPU {gpu.optim.lr} · seed: {seed.optim.lr}]" in help_text
-    assert f"[fast: {fast.precision} · seed: {seed.precision}]" in help_text
+    fast, seed, gpu, speedrun = recipe("fast"), recipe("seed"), recipe("fast", "cuda"), recipe("speedrun")
+    assert (f"[fast: {fast.batch_size}, on a GPU {gpu.batch_size} · seed: {seed.batch_size} · "
+            f"speedrun: {speedrun.batch_size}]") in help_text
+    assert f"[fast: {fast.optim.lr}, on a GPU {gpu.optim.lr} · seed: {seed.optim.lr} · speedrun: 1.5]" in help_text
+    assert f"[fast: {fast.precision} · seed: {seed.precision} · speedrun: auto]" in help_text
     assert f"passes over the training set [every recipe: {seed.epochs}]" in help_text
 
 

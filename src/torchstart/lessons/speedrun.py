@@ -178,7 +178,7 @@ def run(*, out: Path, data_dir: Path | None = None, device: str = "auto", epochs
 
 def rung_line(rung: Rung, row: RungResult, below: RungResult | None) -> str:
     change = "" if below is None else f"{100 * (row.accuracy - below.accuracy):+.1f}%"  # percentage points
-    return f"{pad(_(rung.title), 30)} {row.accuracy:6.1%}  {pad(change, 14)} {row.seconds:6.1f} s"
+    return f"{pad(_(rung.title), 30)} {row.accuracy:6.1%}  {pad(change, 14)} {row.seconds:.1f} s"
 
 
 def describe(result: Result) -> str:
