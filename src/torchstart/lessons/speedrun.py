@@ -192,9 +192,9 @@ def describe(result: Result) -> str:
         lines.append(rung_line(by_name[row.name], row, result.rungs[k - 1] if k else None))
     lines.append(_("why each rung helps:"))
     lines += [f"  {_(by_name[row.name].title)}: {_(by_name[row.name].why)}" for row in result.rungs]
-    lines.append(_("the top rung is the speedrun recipe: torchstart train --recipe speedrun --data-dir DIR trains it for "
-                   "10 epochs on the full set, about ten minutes on 2 CPU cores with native bf16 (measured figures: "
-                   "docs/en/speedrun.md)"))
+    lines.append(_("the top rung is the speedrun recipe: torchstart train --recipe speedrun --data-dir DIR trains "
+                   "it for 10 epochs on the full set, about ten minutes on 2 CPU cores with native bf16 (measured "
+                   "figures: docs/en/speedrun.md)"))
     return "\n".join(lines)
 
 
