@@ -65,7 +65,8 @@ PLAIN = with_overrides(SPEEDRUN_RECIPE, decay_all=False, norm_lr_scale=1.0, labe
 LADDER: tuple[Rung, ...] = (
     Rung("plain", N_("plain conv/BatchNorm net"),
          N_("three blocks of conv → max-pool → BatchNorm → GELU → conv → BatchNorm → GELU, Nesterov SGD with a "
-            "one-cycle schedule, random flips and 2-pixel shifts: a good ordinary network"), model={"whitening": False, "identity_init": False}),
+            "one-cycle schedule, random flips and 2-pixel shifts: a good ordinary network"),
+         model={"whitening": False, "identity_init": False}),
     Rung("whitening", N_("+ whitening layer"),
          N_("the first layer's 2×2 filters are computed from the training images so that its outputs are "
             "uncorrelated with variance 1, and never trained: SGD starts on inputs whose directions all have the "
@@ -89,7 +90,8 @@ LADDER: tuple[Rung, ...] = (
          changes={"lookahead_every": 5, "lookahead_decay": 0.95**5}),
     Rung("tta", N_("+ test-time augmentation"),
          N_("the same model, each test image scored over 6 views: half the mean of the image and its mirror, half "
-            "the mean of the mirrored pair shifted by one pixel both ways; no training cost, 6× the test cost"), changes={"tta": 2}, retrain=False),
+            "the mean of the mirrored pair shifted by one pixel both ways; no training cost, 6× the test cost"),
+         changes={"tta": 2}, retrain=False),
 )
 
 
