@@ -16,13 +16,14 @@ import torch
 from PIL import Image
 
 from .config import TrainConfig
-from .data import TensorLoader, find_data
+from .data import find_data
 from .data.images import image_to_input, open_rgb
 from .data.scan import IMAGE_SUFFIXES, image_files
-from .device import pick_device
+from .device import pick_device, precision_name, resolve_precision
 from .errors import CheckpointError, ImageError
 from .files import kind_of
 from .i18n import _
+from .training.build import place_model, test_loader_for
 from .training.checkpoint import load_checkpoint, model_from_checkpoint, stored_config
 from .training.engine import evaluate
 
@@ -37,25 +38,28 @@ class EvaluationReport:
     checkpoint: str
     epoch: int | None
     tta: int = 0  # test-time augmentation level used (engine.tta_logits)
+    precision: str = "fp32"  # autocast dtype of the pass, as the run's test pass used it on this device
 
     def to_dict(self) -> dict:
         return {"accuracy": self.accuracy, "loss": self.loss, "per_class_accuracy": self.per_class_accuracy,
                 "num_images": self.num_images, "data": self.data, "checkpoint": self.checkpoint,
-                "epoch": self.epoch, "tta": self.tta}
+                "epoch": self.epoch, "tta": self.tta, "precision": self.precision}
 
 
 def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: str = "auto",
-                        batch_size: int = 1000, tta: int | None = None) -> EvaluationReport:
+                        tta: int | None = None) -> EvaluationReport:
     """Accuracy, mean loss and per-class accuracy of a checkpoint on a test split.
 
     The split is CIFAR-10's test set, or for image folders their val/ folder (or the same seeded
-    held-out share the run used), at the image size the checkpoint was trained at.
+    held-out share the run used), at the image size the checkpoint was trained at. The pass is the
+    run's own test pass (precision, batch size, memory layout from its stored config), so on the
+    machine that trained it the numbers are the ones its epoch line printed.
     `tta`: test-time augmentation level (0, 1, 2); None = the level the run's recipe evaluated with.
     """
     checkpoint = load_checkpoint(path)
     target = pick_device(device)
-    model = model_from_checkpoint(checkpoint, path).to(target)
     trained = stored_config(checkpoint) or TrainConfig()  # image folders: split them as the run did
+    model = place_model(model_from_checkpoint(checkpoint, path), trained, target)
     data = find_data(data_dir, image_size=checkpoint["input_size"][0], val_fraction=trained.data.val_fraction,
                      seed=trained.seed)
     if tuple(data.classes) != tuple(checkpoint["classes"]):
@@ -63,13 +67,13 @@ def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: 
             path=path, classes=", ".join(checkpoint["classes"]), found=", ".join(data.classes)),
             _("evaluate on the data set the model was trained on"))
     norm = checkpoint["normalization"]
-    loader = TensorLoader(data.test.images, data.test.labels, batch_size=batch_size, device=target,
-                          mean=norm["mean"], std=norm["std"], channels_last=False)
+    loader = test_loader_for(data.test, trained, (norm["mean"], norm["std"]), target)
     level = trained.tta if tta is None else tta
-    result = evaluate(model, loader, target, len(data.classes), tta=level)
+    amp_dtype = resolve_precision(trained.precision, target)
+    result = evaluate(model, loader, target, len(data.classes), amp_dtype, tta=level)
     per_class = dict(zip(checkpoint["classes"], result.per_class_accuracy))
     return EvaluationReport(result.accuracy, result.loss, per_class, result.num_images, data.describe(),
-                            str(path), checkpoint.get("epoch"), level)
+                            str(path), checkpoint.get("epoch"), level, precision_name(amp_dtype))
 
 
 @dataclass

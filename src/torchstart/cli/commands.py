@@ -195,6 +195,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     print(_("{checkpoint} (epoch {epoch}): accuracy {accuracy:.2f}% on {count} test images, mean loss {loss:.4f}")
           .format(checkpoint=report.checkpoint, epoch=report.epoch, accuracy=100 * report.accuracy,
                   count=report.num_images, loss=report.loss))
+    if report.precision != "fp32":
+        print(_("precision {precision}, as the run's test pass: on the machine that trained it, the numbers of its "
+                "epoch line").format(precision=report.precision))
     if report.tta:
         print(_("test-time augmentation level {level}: each image scored as the mean of {views} views").format(
             level=report.tta, views=TTA_VIEWS[report.tta]))

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ..config import TrainConfig
-from ..data import CIFAR10_MEAN, CIFAR10_STD, ImageData, TensorLoader
+from ..data import CIFAR10_MEAN, CIFAR10_STD, ArraySplit, ImageData, TensorLoader
 from ..data.folders import channel_stats
 from ..device import resolve_precision
 from ..models import build_model, freeze_backbone, preprocessing
@@ -65,10 +65,26 @@ def make_loaders(data: ImageData, config: TrainConfig, norm: Normalization, devi
         flip=config.data.flip, alternate_flip=config.data.alternate_flip, channels_last=config.channels_last,
         drop_last=ranks.world_size > 1,
         max_batches=max_batches, rank=ranks.rank, world_size=ranks.world_size)
-    test_loader = TensorLoader(
-        data.test.images, data.test.labels, batch_size=config.eval_batch_size, device=device, mean=mean,
-        std=std, channels_last=config.channels_last, max_batches=max_batches)
-    return train_loader, test_loader
+    return train_loader, test_loader_for(data.test, config, norm, device, max_batches)
+
+
+def test_loader_for(test: ArraySplit, config: TrainConfig, norm: Normalization, device: torch.device,
+                    max_batches: int | None = None) -> TensorLoader:
+    """The test pass's loader: the run's batch size and memory layout.
+
+    `torchstart evaluate` builds it from a checkpoint's stored config too, so a checkpoint is measured
+    the way its epoch was: with bf16 (AMX, AVX512-BF16) the batch shape and layout pick different
+    kernels, and a different sum order can flip the prediction of an image on the class boundary.
+    """
+    mean, std = norm
+    return TensorLoader(test.images, test.labels, batch_size=config.eval_batch_size, device=device, mean=mean,
+                        std=std, channels_last=config.channels_last, max_batches=max_batches)
+
+
+def place_model(model: nn.Module, config: TrainConfig, device: torch.device) -> nn.Module:
+    """`model` on `device`, in the memory layout the run trains and evaluates in."""
+    model = model.to(device)
+    return model.to(memory_format=torch.channels_last) if config.channels_last else model
 
 
 WHITENING_IMAGES = 5000  # training images whose 2×2 patches set a whitening layer (4.8 million patches)
@@ -96,9 +112,8 @@ def build_state(config: TrainConfig, num_classes: int, device: torch.device, tot
     `start`: the model with its starting weights and trainable parameters (transfer.starting_point);
     None = a fresh model (a resumed run, whose checkpoint then replaces the weights).
     """
-    model = (start.model if start is not None else build_model(config.model, num_classes=num_classes)).to(device)
-    if config.channels_last:
-        model = model.to(memory_format=torch.channels_last)
+    model = place_model(start.model if start is not None else build_model(config.model, num_classes=num_classes),
+                        config, device)
     amp_dtype = resolve_precision(config.precision, device)
     if start is None and config.freeze_backbone:
         freeze_backbone(model, config.model)
