@@ -3,7 +3,8 @@
     python scripts/import_graph.py          # the layer picture docs/*/architecture.md shows
 
 Layers, lowest first: a module may import its own layer and the layers below it, never one above.
-Lessons may use the lesson registry, the runner and _shared.py, never another lesson. Function-local
+A chapter folder (course/NN_name/) may use the course's own modules (the registry, the kit), never another
+chapter's folder. Function-local
 imports count too (the CLI imports its commands lazily, and those edges must point down as well).
 """
 
@@ -23,12 +24,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("data", ("data",)),
     ("training", ("training",)),
     ("use a model", ("course_import", "inference", "export", "explain")),
-    ("lessons", ("lessons",)),
+    ("course", ("course",)),
     ("exercises", ("exercises",)),
     ("tools", ("tools",)),
     ("cli", ("cli", "__main__")),
 )
-LESSON_COMMON = {"lessons", "lessons.runner", "lessons._shared"}  # what a lesson may import from lessons/
+
+
+def chapter_of(module: str) -> str | None:
+    """'course.09_conv' for course.09_conv.checks; None outside the chapter folders."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 and parts[0] == "course" and parts[1][:2].isdigit() else None
 
 
 def module_name(path: Path) -> str:
@@ -89,9 +95,8 @@ def violations(edges: dict[str, set[str]]) -> list[str]:
         for target in sorted(targets):
             if layer_of(target) > layer_of(module):
                 found.append(f"{module} imports {target}, a higher layer")
-            if module.startswith("lessons.") and module not in LESSON_COMMON and target.startswith("lessons") \
-                    and target not in LESSON_COMMON:
-                found.append(f"lesson {module} imports lesson {target}")
+            if chapter_of(module) and chapter_of(target) and chapter_of(module) != chapter_of(target):
+                found.append(f"chapter {module} imports chapter {target}")
     return found
 
 

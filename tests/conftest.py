@@ -111,27 +111,27 @@ def course_checkpoint(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lesson_result(tmp_path_factory):
-    """lesson_result("conv") → that lesson's default `run` result, computed once per test session.
+def lesson_run(tmp_path_factory):
+    """lesson_run(9) → chapter 9's lesson.py executed once per test session (course/execute.run_cells).
 
-    The smoke test over all lessons and each lesson's own tests share these runs, so every lesson
-    runs once in CI. Whatever a lesson writes goes to its own temp folder (result paths point there).
-    lesson_result("conv", "zh") is a second run in Chinese: a result may hold text made while it ran
-    (a data-source line, an error caught and shown), and the Chinese docs page shows that text in Chinese.
+    Each chapter's tests, the smoke test over all chapters and the --json test share these runs, so every
+    lesson runs once in CI. The script runs in its own temp folder (what it writes lands there), offline, with
+    an empty cache. `.namespace` holds the script's variables; `.cells` what each cell printed.
+    lesson_run(9, "zh") runs the Chinese view (the same code; comments and prose in Chinese).
     """
-    from torchstart.i18n import using
-    from torchstart.lessons import find_lesson
-    from torchstart.lessons.runner import run_lesson
+    from torchstart.course import find_chapter
+    from torchstart.course.execute import run_cells
 
-    results = {}
+    runs = {}
 
-    def get(name: str, lang: str = "en"):
-        if (name, lang) not in results:
-            lesson = find_lesson(name)
-            with pytest.MonkeyPatch.context() as mp, using(lang):
+    def get(key, lang: str = "en"):
+        chapter = find_chapter(key)
+        if (chapter.number, lang) not in runs:
+            with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("TORCHSTART_CACHE", str(tmp_path_factory.mktemp("cache")))
                 mp.delenv("TORCHSTART_DATA", raising=False)
-                results[name, lang] = run_lesson(lesson, out=tmp_path_factory.mktemp(lesson.slug))
-        return results[name, lang]
+                mp.setenv("TORCHSTART_LANG", lang)
+                runs[chapter.number, lang] = run_cells(chapter, lang, tmp_path_factory.mktemp(chapter.slug))
+        return runs[chapter.number, lang]
 
     return get

@@ -26,7 +26,9 @@ import catalog  # noqa: E402
 from torchstart import errors, i18n  # noqa: E402
 from torchstart.i18n import _, language_from_env, split_lang_flag, using  # noqa: E402
 
-SOURCES = sorted((ROOT / "src" / "torchstart").rglob("*.py"))
+# A chapter's lesson.py is the course's code, whose prose and comments are written in both languages in the script
+# itself (course/literate.py); what it prints is language-neutral. Everything else speaks through the catalog.
+SOURCES = sorted(p for p in (ROOT / "src" / "torchstart").rglob("*.py") if p.name != "lesson.py")
 MARKERS = {"_", "N_", "ngettext"}
 
 

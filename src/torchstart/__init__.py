@@ -24,6 +24,7 @@ _EXPORTS = {
     "pick_device": "device", "seed_everything": "device",
     "evaluate": "training.engine", "fit": "training.engine",
     "build_model": "models",
+    "sample": "data.course_samples", "CIFAR10": "data.course_cifar10",
     "train": "training.job",
 }
 

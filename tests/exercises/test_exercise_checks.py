@@ -6,18 +6,16 @@ All these files run in one child process, as `torchstart check` runs one (torch 
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
+from torchstart.course import chapters
 from torchstart.exercises import EXERCISES
 from torchstart.exercises.check import run_many
 from torchstart.exercises.starter import blocks, solution_source, solution_text, starter_text
-from torchstart.lessons import LESSONS
 
 
 def module(exercise):
-    return importlib.import_module(exercise.checks_module)
+    return exercise.load_checks()
 
 
 MISTAKES = [(e, i, m) for e in EXERCISES for i, m in enumerate(module(e).MISTAKES)]
@@ -43,7 +41,7 @@ def outcomes(tmp_path_factory):
 
 
 def test_every_lesson_has_an_exercise_with_checks_hints_and_a_planted_mistake():
-    assert [e.number for e in EXERCISES] == [lesson.number for lesson in LESSONS]
+    assert [e.number for e in EXERCISES] == [chapter.number for chapter in chapters()]
     for exercise in EXERCISES:
         assert module(exercise).CHECKS and module(exercise).MISTAKES and exercise.hints, exercise.name
         assert blocks(solution_source(exercise).splitlines()), f"{exercise.file_name} has no solution block"

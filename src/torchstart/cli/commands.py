@@ -24,7 +24,6 @@ from ..config import (
     with_overrides,
 )
 from ..i18n import N_, _
-from ..lessons.runner import add_lesson_options
 
 RESIZE_CHOICES = ("squash", "crop")  # training.checkpoint.RESIZE_MODES (a test keeps them equal), without torch
 
@@ -94,10 +93,18 @@ def add_commands(sub) -> None:
 
     sub.add_parser("lessons", help=_("list the course's lessons (number, name, goal)"),
                    description=_("The course's lessons: number, name and what each one teaches."))
-    lesson = sub.add_parser("lesson", help=_("run one lesson of the course"),
-                            description=_("Run one lesson and print what it shows. `torchstart lessons` lists them."))
+    lesson = sub.add_parser("lesson", help=_("run one lesson of the course: its code, cell by cell, with the output"),
+                            description=_("Run a lesson's script cell by cell, showing each cell's code and then what "
+                                          "it printed. `torchstart lessons` lists them."))
     lesson.add_argument("lesson", metavar="NAME|NUMBER", help=_("e.g. conv, 9 or 卷积"))
-    add_lesson_options(lesson)
+    shown = lesson.add_mutually_exclusive_group()
+    shown.add_argument("--code", action="store_true",
+                       help=_("print only the lesson's code, a script that runs on its own (python conv.py)"))
+    shown.add_argument("--quiet", action="store_true", help=_("print only what the code prints"))
+    shown.add_argument("--json", action="store_true", help=_("print the lesson's numbers as one JSON object"))
+    lesson.add_argument("--out", type=Path,
+                        help=_("folder the lesson runs in; what it writes lands there (default "
+                               "runs/lessons/<lesson>-<time>)"))
 
 
 def _shown(value) -> str:
@@ -255,20 +262,28 @@ def cmd_import_course_model(args: argparse.Namespace) -> int:
 
 
 def cmd_lessons(args: argparse.Namespace) -> int:
-    from ..lessons.runner import listing
+    from ..i18n import language
+    from ..tools.lesson_view import listing
 
-    print(listing())
-    print(_("run one: torchstart lesson NUMBER|NAME [--json] [--out DIR]"))
+    print(listing(language()))
+    print(_("run one: torchstart lesson NUMBER|NAME [--code | --quiet | --json]"))
     return 0
 
 
 def cmd_lesson(args: argparse.Namespace) -> int:
-    from ..lessons import find_lesson
-    from ..lessons.runner import format_result, report_to_stderr, run_lesson
+    from ..course import find_chapter
+    from ..course.literate import code
+    from ..i18n import language
+    from ..tools.lesson_view import default_out, run_lesson, where_to_read
 
-    lesson = find_lesson(args.lesson)
-    result = run_lesson(lesson, out=args.out, data_dir=args.data_dir, device=args.device, report=report_to_stderr)
-    print(format_result(lesson, result, args.json))
+    chapter = find_chapter(args.lesson)
+    if args.code:
+        sys.stdout.write(code(chapter, language()))
+        return 0
+    mode = "json" if args.json else "quiet" if args.quiet else "show"
+    run_lesson(chapter, language(), args.out or default_out(chapter), mode)
+    if mode == "show":
+        print(where_to_read(chapter, language()))
     return 0
 
 

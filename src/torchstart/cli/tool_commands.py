@@ -41,9 +41,8 @@ def add_commands(sub) -> None:
     runs.add_argument("--json", action="store_true", help=_("print one JSON object"))
 
     notebook = sub.add_parser("notebook", help=_("export a lesson as a Jupyter notebook"),
-                              description=_("Write a lesson as a notebook: its docs page as text cells, its code as "
-                                            "code cells, and a last cell that runs it. The text is in the language "
-                                            "of --lang (or the locale)."))
+                              description=_("Write a lesson as a notebook: the cells of its script, prose and code "
+                                            "comments in the language of --lang (or the locale)."))
     notebook.add_argument("lesson", metavar="NAME|NUMBER", help=_("e.g. conv, 9 or 卷积"))
     notebook.add_argument("-o", "--output", type=Path, metavar="FILE.ipynb|FOLDER",
                           help=_("default: NN-name.ipynb here; a folder: NN-name.ipynb in it"))
@@ -83,18 +82,17 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_notebook(args: argparse.Namespace) -> int:
+    from ..course import find_chapter
     from ..i18n import language
-    from ..lessons import find_lesson
     from ..tools.notebook import default_path, lesson_notebook, write_notebook
 
     if args.exercise:
         return _exercise_notebook(args)
-    lesson = find_lesson(args.lesson)
-    notebook = lesson_notebook(lesson, language())
-    path = write_notebook(notebook, args.output or default_path(lesson), force=args.force)
-    docs = notebook["metadata"]["torchstart"]["docs"] or _("the module docstring (docs/ is not beside this install)")
-    print(_("wrote {path}: {count} cells, text from {docs}").format(path=path, count=len(notebook["cells"]),
-                                                                     docs=docs))
+    chapter = find_chapter(args.lesson)
+    notebook = lesson_notebook(chapter, language())
+    path = write_notebook(notebook, args.output or default_path(chapter), force=args.force)
+    print(_("wrote {path}: lesson {number}, {count} cells — run them top to bottom").format(
+        path=path, number=chapter.number, count=len(notebook["cells"])))
     print(_("open it with: jupyter lab {path}").format(path=path))
     return 0
 

@@ -117,7 +117,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
     hints = exercise.hints
     index = min(load(args.dir).get(exercise.name, Entry()).hints, len(hints) - 1)  # past the end: the last again
     print(_("hint {index} of {count} for exercise {number} ({name}): {hint}").format(
-        index=index + 1, count=len(hints), number=exercise.number, name=exercise.name, hint=_(hints[index])))
+        index=index + 1, count=len(hints), number=exercise.number, name=exercise.name, hint=str(hints[index])))
     update(args.dir, exercise, hints=index + 1)
     if index + 1 < len(hints):
         print(_("another one: torchstart hint {number}").format(number=exercise.number))

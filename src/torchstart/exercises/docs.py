@@ -8,7 +8,6 @@ checks and recognised mistakes the code has.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from ..i18n import in_language
@@ -25,11 +24,11 @@ def _cell(texts: list[str]) -> str:
 
 
 def exercise_row(exercise: Exercise, lang: str) -> str:
-    module = importlib.import_module(exercise.checks_module)
+    module = exercise.load_checks()
     checks = [("✓ " + in_language(check.title, lang)) for check in module.CHECKS]
     mistakes = [in_language(mistake.name, lang) for mistake in module.MISTAKES]
-    lesson = f"[{exercise.name}](lessons/{exercise.lesson.slug}.md)"
-    return (f"| {exercise.number} | {lesson} | {_cell([in_language(exercise.task, lang)])} | {_cell(checks)} | "
+    lesson = f"[{exercise.name}](../../src/torchstart/course/{exercise.chapter.folder.name}/{lang}.md)"
+    return (f"| {exercise.number} | {lesson} | {_cell([exercise.task.get(lang)])} | {_cell(checks)} | "
             f"{_cell(mistakes)} |")
 
 

@@ -42,10 +42,10 @@ def _cell(kind: str, index: int, source: str) -> dict:
 
 def exercise_notebook(exercise: Exercise, lang: str = "zh") -> dict:
     """The exercise as an nbformat-4 notebook (a dict); its last cell checks the file the code cell writes."""
-    lesson = exercise.lesson
+    lesson = exercise.chapter
     fields = {"number": exercise.number, "name": exercise.name, "chapter": lesson.chapter,
-              "goal": in_language(lesson.goal, lang), "task": in_language(exercise.task, lang),
-              "expect": in_language(exercise.expect, lang), "file": exercise.file_name, "version": __version__}
+              "goal": lesson.goal.get(lang), "task": exercise.task.get(lang),
+              "expect": exercise.expect.get(lang), "file": exercise.file_name, "version": __version__}
     title, chapter, task, expect, edit, check = (in_language(text, lang).format(**fields) for text in TEXT)
     code = f"%%writefile {exercise.file_name}\n" + starter_text(exercise).rstrip("\n")
     run = f"from torchstart.exercises.check import check_in_notebook\n\ncheck_in_notebook({exercise.number}, " \
@@ -60,7 +60,7 @@ def exercise_notebook(exercise: Exercise, lang: str = "zh") -> dict:
 
 def notebook_slug(exercise: Exercise) -> str:
     """"09-conv-exercise": the notebook's default file name without .ipynb."""
-    return f"{exercise.lesson.slug}-exercise"
+    return f"{exercise.chapter.slug}-exercise"
 
 
 def default_notebook_path(exercise: Exercise) -> Path:

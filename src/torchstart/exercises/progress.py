@@ -80,7 +80,7 @@ def listing(folder: Path) -> str:
     statuses = [status_text(e, entries.get(e.name), folder) for e in EXERCISES]
     name_width = max(len(e.name) for e in EXERCISES)
     status_width = max(columns(s) for s in statuses)
-    rows = [f"{e.number:>2}  {e.name:<{name_width}}  {pad(status, status_width)}  {_(e.lesson.goal)}"
+    rows = [f"{e.number:>2}  {e.name:<{name_width}}  {pad(status, status_width)}  {e.chapter.goal}"
             for e, status in zip(EXERCISES, statuses)]
     passed = sum(1 for e in EXERCISES if entries.get(e.name, Entry()).status == "passed")  # not text
     rows.append(ngettext("{passed} of {total} exercise passed", "{passed} of {total} exercises passed",

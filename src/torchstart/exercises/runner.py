@@ -20,7 +20,6 @@ at once, so torch is imported once for all of them.
 
 from __future__ import annotations
 
-import importlib
 import json
 import linecache
 import os
@@ -30,9 +29,9 @@ import types
 from pathlib import Path
 from typing import IO, Any
 
+from ..course.kit import Check, Wrong, explain
 from ..i18n import _
 from . import find_exercise
-from .kit import Check, Wrong, explain
 
 
 def emit(out: IO[str], **event: Any) -> None:
@@ -102,7 +101,7 @@ def run_check(check: Check, module: types.ModuleType, shown: str) -> str | None:
 
 def run_job(job: dict, index: int) -> None:
     exercise = find_exercise(job["exercise"])
-    checks = importlib.import_module(exercise.checks_module).CHECKS  # imported already: see main()
+    checks = exercise.load_checks().CHECKS  # imported already: see main()
     shown = job["shown"]
     with open(job["results"], "a", encoding="utf-8") as out:
         os.makedirs(job["cwd"], exist_ok=True)
@@ -130,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     jobs = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     for job in jobs:
-        importlib.import_module(find_exercise(job["exercise"]).checks_module)  # torch & co. before the clock starts
+        find_exercise(job["exercise"]).load_checks()  # torch & co. before the clock starts
     import torch
 
     # The checks' tensors are tiny: one thread is faster than several waiting on each other, and leaves the

@@ -86,7 +86,7 @@ def wrap(text: str, width: int = WIDTH) -> str:
 
 
 def header(exercise: Exercise, *, solution: bool) -> str:
-    lesson = exercise.lesson
+    lesson = exercise.chapter
     kind = "solution" if solution else "starter"
     paragraphs = []
     for message, shown in HEADER_LINES:
@@ -94,8 +94,8 @@ def header(exercise: Exercise, *, solution: bool) -> str:
             continue
         for lang in LANGS:
             text = in_language(message, lang).format(
-                number=lesson.number, name=lesson.name, chapter=lesson.chapter, goal=in_language(lesson.goal, lang),
-                task=in_language(exercise.task, lang), expect=in_language(exercise.expect, lang))
+                number=lesson.number, name=lesson.name, chapter=lesson.chapter, goal=lesson.goal.get(lang),
+                task=exercise.task.get(lang), expect=exercise.expect.get(lang))
             paragraphs.append(wrap(text))
         paragraphs.append("")
     return '"""' + "\n".join(paragraphs).strip() + '\n"""\n\n'

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: the same in a terminal and in Jupyter, which needs no ipywidgets for it
 
 from ..config import TTA_VIEWS
 from ..device import autocast, keep_freed_memory

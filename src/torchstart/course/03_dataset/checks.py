@@ -1,0 +1,81 @@
+"""Exercise 3 (dataset): the course's Dataset on the embedded ants/bees sample — length, items, ants + bees."""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+from PIL import Image
+
+from torchstart.course.kit import Check, Mistake, Wrong
+from torchstart.data.hymenoptera import hymenoptera_sample_root
+from torchstart.i18n import N_, _
+
+
+def _train() -> str:
+    return str(hymenoptera_sample_root() / "train")
+
+
+def _files(label: str) -> int:
+    return len(os.listdir(os.path.join(_train(), label)))
+
+
+def check_length(ex: ModuleType) -> None:
+    got, want = len(ex.MyData(_train(), "ants")), _files("ants")
+    if got == len(os.listdir(_train())):
+        raise Wrong(_("len(MyData(train, \"ants\")) is {got}, the number of class folders: count the images in "
+                      "root_dir/label_dir, here {want}").format(got=got, want=want))
+    if got != want:
+        raise Wrong(_("len(MyData(train, \"ants\")) is {got}, but train/ants holds {want} images").format(
+            got=got, want=want))
+
+
+def _item(dataset, index: int) -> tuple[object, object]:
+    item = dataset[index]
+    if not isinstance(item, tuple) or len(item) != 2:
+        raise Wrong(_("item {index} is {kind}: return a pair (image, label)").format(
+            index=index, kind=type(item).__name__))
+    return item
+
+
+def check_items(ex: ModuleType) -> None:
+    ants = ex.MyData(_train(), "ants")
+    for index in range(len(ants)):
+        image, label = _item(ants, index)
+        if label != "ants":
+            raise Wrong(_("item {index} has the label {label!r}: the label is the folder name, \"ants\"").format(
+                index=index, label=label))
+        if not isinstance(image, Image.Image):
+            raise Wrong(_("item {index}'s image is {kind}: return the PIL image Image.open gives").format(
+                index=index, kind=type(image).__name__))
+        if image.mode != "RGB":
+            raise Wrong(_("item {index} has mode {mode}, not RGB: train/ants holds a palette GIF — return "
+                          "image.convert(\"RGB\")").format(index=index, mode=image.mode))
+
+
+def check_train_set(ex: ModuleType) -> None:
+    train = ex.train_set(_train())
+    want = _files("ants") + _files("bees")
+    if len(train) != want:
+        raise Wrong(_("train_set has {got} images, expected {want} (ants + bees)").format(got=len(train), want=want))
+    first, last = _item(train, 0)[1], _item(train, len(train) - 1)[1]
+    if (first, last) != ("ants", "bees"):
+        raise Wrong(_("the first label is {first!r} and the last {last!r}, expected \"ants\" and \"bees\": join "
+                      "ants + bees, in that order").format(first=first, last=last))
+
+
+CHECKS = (
+    Check(N_("len(MyData(train, \"ants\")) is the number of images in train/ants"), check_length, ("MyData",)),
+    Check(N_("every item of MyData(train, \"ants\") is (an RGB PIL image, \"ants\")"), check_items, ("MyData",)),
+    Check(N_("train_set(train) is ants + bees: every image, ants first, bees last"), check_train_set,
+          ("MyData", "train_set")),
+)
+
+MISTAKES = (
+    Mistake(N_("the length of the root folder (2 class folders) instead of the images"),
+            "return len(self.img_names)", "return len(os.listdir(self.root_dir))", "number of class folders"),
+    Mistake(N_("the palette GIF returned as it is"), 'return image.convert("RGB"), self.label_dir',
+            "return image, self.label_dir", "palette GIF"),
+    Mistake(N_("the ants twice instead of ants + bees"), 'MyData(root_dir, "ants") + MyData(root_dir, "bees")',
+            'MyData(root_dir, "ants") + MyData(root_dir, "ants")', "in that order"),
+)

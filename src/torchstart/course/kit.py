@@ -1,0 +1,194 @@
+"""What every chapter's checks are made of: a check, a planted mistake, a wrong answer, and a few helpers.
+
+A chapter's check module (exercises/checks/<lesson name>.py) defines
+
+    CHECKS = (Check(N_("conv_output_size agrees with nn.Conv2d"), check_formula, ("conv_output_size",)), …)
+    MISTAKES = (Mistake(N_("padding added once, not on both sides"), "2 * padding", "padding", "both sides"), …)
+
+A check function gets the learner's module and returns when the answer is right; when it is wrong it raises
+`Wrong(hint)`, the hint already in the learner's language and naming the likely mistake. The runner
+(exercises/runner.py) turns an error the learner's code raises into a hint too (`explain`).
+
+These modules run in the checker's child process only; the CLI never imports them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+
+import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+from ..data import CIFAR10_MEAN, CIFAR10_STD, load_sample
+from ..data.hymenoptera import hymenoptera_sample_root
+from ..i18n import N_, _
+
+
+def ant_photo() -> Path:
+    """The first ant photo of the embedded ants/bees sample (a JPEG, not square): what image checks work on."""
+    return sorted((hymenoptera_sample_root() / "train" / "ants").glob("*.jpg"))[0]
+
+
+@cache
+def cifar_sample():
+    """The embedded CIFAR-10 sample (2,000 train / 500 test images), read once per check process."""
+    return load_sample()
+
+
+def standardised(split) -> torch.Tensor:
+    """A CIFAR-10 split's uint8 images (N, 32, 32, 3) as float (N, 3, 32, 32), standardised: (x / 255 − mean) / std."""
+    mean, std = torch.tensor(CIFAR10_MEAN).reshape(1, 3, 1, 1), torch.tensor(CIFAR10_STD).reshape(1, 3, 1, 1)
+    return (split.images.permute(0, 3, 1, 2).float() / 255 - mean) / std
+
+
+class Wrong(Exception):
+    """The learner's answer is wrong; `str(err)` is the hint, in the learner's language."""
+
+
+# The course's 5×5 "image" and 3×3 kernel (chapters 九 and 十): plain integers, so the sums can be done by hand.
+COURSE_INPUT = [[1, 2, 0, 3, 1],
+                [0, 1, 2, 3, 1],
+                [1, 2, 1, 0, 0],
+                [5, 2, 3, 1, 1],
+                [2, 1, 0, 1, 1]]
+COURSE_KERNEL = [[1, 2, 1],
+                 [0, 1, 0],
+                 [2, 1, 0]]
+
+@dataclass(frozen=True)
+class Check:
+    title: str  # N_(): what is checked, shown after ✓ or ✗
+    run: Callable[[ModuleType], None]  # raises Wrong(hint) when the answer is wrong
+    needs: tuple[str, ...] = ()  # names the learner's file must define for this check to run
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong solution, planted in the reference solution by a text replacement (tests/exercises).
+
+    The tests apply `solution.replace(old, new)`, run the checks and expect a ✗ whose hint holds `expect`
+    (English, as the tests read it); the docs page lists `name` as a mistake the checks recognise.
+    """
+
+    name: str  # N_(): the mistake in a few words
+    old: str  # text in the reference solution (must occur in it)
+    new: str  # what the learner wrote instead
+    expect: str  # a part of the hint the check gives for it (English)
+
+
+def shape(value: object) -> str:
+    """A tensor's (or array's) shape as "(1, 1, 3, 3)"; other values as their type name."""
+    if hasattr(value, "shape"):
+        return str(tuple(value.shape))
+    return type(value).__name__
+
+
+def tensor_of(value: object, what: str) -> torch.Tensor:
+    """`value` when it is a tensor; otherwise Wrong saying what came back instead."""
+    if not isinstance(value, torch.Tensor):
+        raise Wrong(_("{what} returned {kind}, not a torch.Tensor").format(what=what, kind=type(value).__name__))
+    return value
+
+
+def same_shape(got: torch.Tensor, want: torch.Tensor, what: str, advice: str = "") -> None:
+    """Wrong("your output is (…), expected (…)" + advice) when the shapes differ."""
+    if tuple(got.shape) != tuple(want.shape):
+        hint = _("{what} has shape {got}, expected {want}").format(what=what, got=shape(got), want=shape(want))
+        raise Wrong(_("{hint}: {advice}").format(hint=hint, advice=advice) if advice else hint)
+
+
+def close(got: torch.Tensor, want: torch.Tensor, atol: float = 1e-5, rtol: float = 1e-4) -> bool:
+    """Equal shapes and values within the tolerances (float64 comparison, NaN never equal)."""
+    return tuple(got.shape) == tuple(want.shape) and torch.allclose(
+        got.detach().double().cpu(), want.detach().double().cpu(), atol=atol, rtol=rtol)
+
+
+def values(t: torch.Tensor, digits: int = 4) -> str:
+    """A small tensor's values as a compact list: [[10.0, 12.0], [13.0, 3.0]]."""
+    rounded = t.detach().double().cpu().round(decimals=digits).tolist()
+    return str(rounded).replace(".0,", ",").replace(".0]", "]")
+
+
+@dataclass
+class Calls:
+    zero_grads: int = 0  # optimizer.zero_grad() or model.zero_grad()
+    steps: int = 0  # optimizer.step()
+
+
+@contextmanager
+def counting_calls() -> Iterator[Calls]:
+    """Count zero_grad() and step() calls on every optimiser and module inside the block, whichever the learner made."""
+    calls = Calls()
+    optimizer_zero, module_zero = torch.optim.Optimizer.zero_grad, torch.nn.Module.zero_grad
+
+    def counted(original):
+        def zero_grad(self, *args, **kwargs):
+            calls.zero_grads += 1
+            return original(self, *args, **kwargs)
+        return zero_grad
+
+    def count_step(optimizer, args, kwargs) -> None:
+        calls.steps += 1
+
+    torch.optim.Optimizer.zero_grad, torch.nn.Module.zero_grad = counted(optimizer_zero), counted(module_zero)
+    hook = register_optimizer_step_pre_hook(count_step)
+    try:
+        yield calls
+    finally:
+        torch.optim.Optimizer.zero_grad, torch.nn.Module.zero_grad = optimizer_zero, module_zero
+        hook.remove()
+
+
+@contextmanager
+def seeded(seed: int = 0) -> Iterator[None]:
+    """torch's random state fixed inside the block and restored after it, so checks do not disturb each other."""
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        torch.random.set_rng_state(state)
+
+
+# Errors torch raises for the mistakes beginners make most, each with what it usually means.
+_KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"cannot assign module before Module\.__init__\(\) call",
+     N_("call super().__init__() as the first line of __init__, before creating any layer")),
+    (r"mat1 and mat2 shapes cannot be multiplied \(\d+x(?P<got>\d+) and (?P<want>\d+)x\d+\)",
+     N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
+    (r"a and b must have same reduction dim, but got \[\d+, (?P<got>\d+)\] X \[(?P<want>\d+), \d+\]",  # meta
+     N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
+    (r"Expected all tensors to be on the same device",
+     N_("the model and the data are on different devices: move both with .to(device)")),
+    (r"The size of tensor a \((?P<a>\d+)\) must match the size of tensor b \((?P<b>\d+)\)",
+     N_("two tensors of different shapes meet ({a} against {b}): check which dimension each one lines up with")),
+    (r"expected input\[.*\] to have (?P<want>\d+) channels, but got (?P<got>\d+) channels",
+     N_("a layer expects {want} channels but gets {got}: check in_channels and the image's channels")),
+    (r"Expected state_dict to be dict-like",
+     N_("load_state_dict wants the dictionary torch.load returns, not a path")),
+    (r"default_collate: batch must contain tensors.*found <class 'PIL",
+     N_("a batch can be made of tensors, arrays and numbers, not PIL images: the dataset needs a transform such as "
+        "ToTensor, applied in __getitem__")),
+    (r"Output size is too small",
+     N_("the feature map became too small to pool or convolve: does each convolution keep the size (padding)?")),
+    (r"a leaf Variable that requires grad is being used in an in-place operation",
+     N_("a parameter cannot be changed in place while autograd records: do the update inside "
+        "`with torch.no_grad():`")),
+)
+
+
+def explain(err: BaseException) -> str:
+    """A hint for an error the learner's code raised: a known torch error in plain words, else the error itself."""
+    text = str(err)
+    for pattern, hint in _KNOWN_ERRORS:
+        found = re.search(pattern, text)
+        if found:
+            return _(hint).format(**found.groupdict())
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
