@@ -13,13 +13,13 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..course import chapters
 from ..errors import DataError
 from ..files import check_input, read_json
 from ..i18n import N_, _, columns, pad
-from ..lessons import LESSONS
 
 METRICS = "metrics.json"
-LESSON_STAMP = re.compile(r"-\d{8}-\d{6}")  # runs/lessons/<NN-name>-<YYYYmmdd-HHMMSS> (lessons.runner.default_out)
+LESSON_STAMP = re.compile(r"-\d{8}-\d{6}")  # runs/lessons/<NN-name>-<YYYYmmdd-HHMMSS> (lesson_view.default_out)
 SAMPLE_SOURCE = N_("embedded sample")  # metrics.json's data source for the embedded CIFAR-10 sample
 HEADER = (N_("run"), N_("date"), N_("recipe"), N_("data"), N_("epochs"), N_("best acc"), N_("time"))
 
@@ -77,9 +77,9 @@ def is_lesson_output(folder: Path) -> bool:
     """A folder a lesson wrote: inside runs/lessons/, or named like one (09-conv, 09-conv-20260101-120000)."""
     if folder.parent.name == "lessons":
         return True
-    return any(folder.name == lesson.slug or (folder.name.startswith(lesson.slug) and
-                                              LESSON_STAMP.fullmatch(folder.name[len(lesson.slug):]))
-               for lesson in LESSONS)
+    return any(folder.name == chapter.slug or (folder.name.startswith(chapter.slug) and
+                                               LESSON_STAMP.fullmatch(folder.name[len(chapter.slug):]))
+               for chapter in chapters())
 
 
 def list_runs(root: Path = Path("runs")) -> RunTable:
