@@ -7,8 +7,8 @@ OUT="${OUT:-gpu_suite_out}"; mkdir -p "$OUT"
 export PYTHONPATH="$PWD/src" PYTHONUNBUFFERED=1
 # lessons 4-6 need OpenCV; where the GPU machine lacks it (and cannot install it), leave them out
 SKIP=(--ignore=tests/tools/test_board.py --ignore=tests/tools/test_notebook.py)  # need chromium / a Jupyter kernel
-python3 -c "import cv2" 2>/dev/null || SKIP+=(--ignore=tests/lessons/test_lesson_opencv.py \
-  --ignore=tests/lessons/test_lesson_tensorboard.py --ignore=tests/lessons/test_lesson_transforms.py \
+python3 -c "import cv2" 2>/dev/null || SKIP+=(--ignore=tests/course/test_05_opencv.py \
+  --ignore=tests/course/test_04_tensorboard.py --ignore=tests/course/test_06_transforms.py \
   -k "not opencv and not tensorboard and not transforms and not doctor")
 nvidia-smi -L | tee "$OUT/gpu.txt"
 python3 -c "import torch, torchvision; print('torch', torch.__version__, 'torchvision', torchvision.__version__)" \

@@ -2,7 +2,6 @@
 
     python benchmarks/speedrun.py                          # 3 runs on the CPU, full shared CIFAR-10 (≈ 32 min)
     python benchmarks/speedrun.py --epochs 12 --runs 3     # another budget: one more point of the accuracy–time curve
-    python benchmarks/speedrun.py --ladder 2               # lesson 21's ladder on the full data, 2 epochs per rung
     python benchmarks/speedrun.py --avx2                   # training speed with AVX2-only kernels, against this CPU's
     python benchmarks/speedrun.py --device cuda            # on a GPU, plus airbench's own train94 as the peer
 
@@ -12,7 +11,7 @@ the last epoch's 6-view test-time augmentation), the training seconds, the accur
 ± std over the runs, the CPU line, and the GFLOP/s the training steps achieve against a matmul probe of this
 machine's peak in the same precision. On CUDA the same call also runs `airbench.train94` (pip install airbench)
 on the same data and GPU. `--save` writes docs/results/speedrun-<name>.json, from which scripts/make_docs_index.py makes
-the tables of docs/{zh,en}/speedrun.md and of lesson 21's pages. Prints one line `RESULT {json}`.
+the tables of docs/{zh,en}/speedrun.md. Prints one line `RESULT {json}`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -143,22 +141,12 @@ def avx2_probe(data_dir: Path, work: Path) -> dict:
     return rows
 
 
-def ladder(data_dir: Path, epochs: int, device: str) -> list[dict]:
-    """Lesson 21's ladder on `data_dir`: each rung trained `epochs` epochs, with its accuracy and seconds."""
-    from torchstart.lessons.speedrun import run
-
-    result = run(out=Path(tempfile.mkdtemp(prefix="ladder-")), data_dir=data_dir, device=device, epochs=epochs,
-                 report=lambda line: print(line, flush=True))
-    return [rung.to_dict() for rung in result.rungs]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data" / "cifar10")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--epochs", type=int, help="epochs per run (default: the recipe's)")
-    parser.add_argument("--ladder", type=int, metavar="EPOCHS", help="run lesson 21's ladder instead, EPOCHS per rung")
     parser.add_argument("--avx2", action="store_true", help="instead: training speed with AVX2-only kernels (probe)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temp dir)")
     parser.add_argument("--save", metavar="NAME", help="write docs/results/speedrun-NAME.json (e.g. cpu-avx512-bf16)")
@@ -168,9 +156,7 @@ def main() -> None:
     result: dict = {"cpu": cpu_line(), "device": args.device, "torch": str(torch.__version__),
                     "date": time.strftime("%Y-%m-%d")}
     print(f"cpu: {result['cpu']}", flush=True)
-    if args.ladder:
-        result["ladder"] = {"epochs": args.ladder, "rungs": ladder(args.data_dir, args.ladder, args.device)}
-    elif args.avx2:
+    if args.avx2:
         result["avx2"] = avx2_probe(args.data_dir, work)
     else:
         epochs = args.epochs or recipe("speedrun", device.type).epochs
@@ -191,7 +177,7 @@ def main() -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"speedrun-{args.save}.json"
         saved = json.loads(path.read_text()) if path.exists() else {}
-        key = "ladder" if args.ladder else "avx2" if args.avx2 else f"{result['runs'][0]['epochs']}-epochs"
+        key = "avx2" if args.avx2 else f"{result['runs'][0]['epochs']}-epochs"
         saved.update({"cpu": result["cpu"], "device": result["device"], "torch": result["torch"],
                       key: {k: v for k, v in result.items() if k not in ("cpu", "device", "torch")}})
         path.write_text(json.dumps(saved, indent=1) + "\n")

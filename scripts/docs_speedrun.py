@@ -1,7 +1,8 @@
 """The speedrun tables of the docs, from what benchmarks/speedrun.py measured (docs/results/speedrun-*.json).
 
-- docs/<lang>/speedrun.md, block `speedrun-results`: the goals table and one row per run;
-- docs/<lang>/lessons/21-speedrun.md, block `speedrun-ladder`: lesson 21's ladder on the full data.
+- docs/<lang>/speedrun.md, block `speedrun-results`: the goals table and one row per run.
+
+(Lesson 21's page is made from its script by scripts/make_pages.py, so its old full-data ladder table is gone.)
 
 The numbers are never typed by hand: rerun the benchmark with `--save cpu`, then `python scripts/make_docs_index.py`
 (tests/test_docs.py fails while a page and the JSON disagree).
@@ -11,9 +12,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-from torchstart.i18n import in_language
-from torchstart.lessons.speedrun import LADDER
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"
@@ -27,8 +25,7 @@ TEXT = {  # the few words of the tables, per language
            "avx2": "没有原生 bf16 的 CPU（AVX2）", "gpu": "GPU：到 94.0 % 的时间，对比同次运行的 airbench94",
            "not_run": "本轮没有这样的机器，未测", "seed": "种子", "epochs": "轮数", "acc": "准确率（TTA）",
            "time": "总时间", "train": "其中训练", "speed": "训练速度", "peak": "内存峰值",
-           "images_s": "张/秒", "rung": "台阶", "test_acc": "测试准确率", "vs": "比下一级", "seconds": "秒数",
-           "by": "由 `{command}` 在 {cpu} 上测得（{date}，torch {torch}）。",
+           "images_s": "张/秒", "by": "由 `{command}` 在 {cpu} 上测得（{date}，torch {torch}）。",
            "curve": "准确率–时间曲线", "curve_goal": "到 94.0 % 的时间",
            "point": "{epochs} 轮：{accuracy:.2f} %，{time}（n = {runs}）",
            "unreached": "测过的预算里都没达到", "n_epochs": "（{n} 轮）",
@@ -41,8 +38,7 @@ TEXT = {  # the few words of the tables, per language
            "avx2": "CPU without native bf16 (AVX2)", "gpu": "GPU: time to ≥ 94.0 % mean vs airbench94 in the same call",
            "not_run": "no such machine this round: not measured", "seed": "seed", "epochs": "epochs",
            "acc": "accuracy (TTA)", "time": "wall time", "train": "of it training", "speed": "training speed",
-           "peak": "peak RSS", "images_s": "images/s", "rung": "rung", "test_acc": "test accuracy", "vs": "vs. below",
-           "seconds": "seconds",
+           "peak": "peak RSS", "images_s": "images/s",
            "by": "Measured by `{command}` on {cpu} ({date}, torch {torch}).",
            "curve": "accuracy against time", "curve_goal": "the time to 94.0 %",
            "point": "{epochs} epochs: {accuracy:.2f} % in {time} (n = {runs})",
@@ -50,6 +46,8 @@ TEXT = {  # the few words of the tables, per language
            "avx2_probe": "emulated here with AVX2-only kernels (`--avx2`): {precision}, {speed:,.0f} images/s, "
                          "{ratio:.1f}× slower; 10 epochs of training ≈ {minutes:.0f} min"},
 }
+
+
 def load(path: Path = CPU_RESULTS) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
@@ -113,23 +111,3 @@ def results_block(lang: str, data: dict | None = None) -> str:
                                              f"--save cpu", cpu=data["cpu"], date=data[budget]["date"],
                                     torch=data["torch"]), ""]
     return "\n".join(rows).rstrip()
-
-
-def ladder_block(lang: str, data: dict | None = None) -> str:
-    """Lesson 21's ladder on the full data (accuracy and seconds per rung), for its docs pages."""
-    data = load() if data is None else data
-    t = TEXT[lang]
-    if "ladder" not in data:
-        return t["not_run"]
-    ladder = data["ladder"]
-    rows = [f"| {t['rung']} | {t['test_acc']} | {t['vs']} | {t['seconds']} |", "|---|---|---|---|"]
-    titles = {rung.name: in_language(rung.title, lang) for rung in LADDER}
-    below = None
-    for rung in ladder["ladder"]["rungs"]:
-        change = "" if below is None else f"{100 * (rung['accuracy'] - below):+.2f}"
-        rows.append(f"| {titles[rung['name']]} | {100 * rung['accuracy']:.2f} % | {change} | "
-                    f"{rung['seconds']:.0f} |")
-        below = rung["accuracy"]
-    rows += ["", t["by"].format(command=f"python benchmarks/speedrun.py --ladder {ladder['ladder']['epochs']} "
-                                        "--save cpu", cpu=data["cpu"], date=ladder["date"], torch=data["torch"])]
-    return "\n".join(rows)

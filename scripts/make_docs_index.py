@@ -1,10 +1,12 @@
 """Write the generated parts of the docs from the code, so they cannot drift from it (tests/test_docs.py checks):
 
-- docs/{zh,en}/lessons/README.md — the lesson table, from the lesson registry;
 - docs/{zh,en}/cli.md — the `torchstart train` flag table, from torchstart.config.TRAIN_FLAGS;
 - docs/{zh,en}/architecture.md — the layer picture, from the package's import graph (scripts/import_graph.py);
-- README.md / README.en.md — the lesson table, from the lesson registry;
-- docs/{zh,en}/speedrun.md and lessons/21-speedrun.md — the speedrun's measured tables (scripts/docs_speedrun.py).
+- README.md / README.en.md — the lesson table (the course's index), from the chapter folders: each lesson links its
+  chapter's page, src/torchstart/course/NN_name/zh.md (en.md in README.en.md);
+- docs/{zh,en}/speedrun.md — the speedrun's measured tables (scripts/docs_speedrun.py).
+
+The chapter pages themselves are made by scripts/make_pages.py.
 
     python scripts/make_docs_index.py
 """
@@ -22,9 +24,8 @@ import docs_speedrun  # noqa: E402
 import import_graph  # noqa: E402
 
 from torchstart.config import TRAIN_FLAGS, field_path  # noqa: E402
+from torchstart.course import Chapter, chapters  # noqa: E402
 from torchstart.i18n import in_language  # noqa: E402
-from torchstart.lessons import LESSONS  # noqa: E402
-from torchstart.lessons.runner import docs_index  # noqa: E402
 
 LANGS = ("zh", "en")
 
@@ -55,16 +56,20 @@ def layer_block(lang: str) -> str:
 
 # file (relative to docs/<lang>/) → (marker name, the generated text for a language)
 BLOCKS = {"cli.md": ("train-flags", flag_table), "architecture.md": ("layers", layer_block),
-          "speedrun.md": ("speedrun-results", docs_speedrun.results_block),
-          "lessons/21-speedrun.md": ("speedrun-ladder", docs_speedrun.ladder_block)}
+          "speedrun.md": ("speedrun-results", docs_speedrun.results_block)}
+
+
+def chapter_link(chapter: Chapter, lang: str) -> str:
+    """The chapter's page in `lang`, relative to the checkout (where the READMEs are)."""
+    return f"src/torchstart/course/{chapter.folder.name}/{lang}.md"
 
 
 def readme_lessons(lang: str) -> str:
-    """The READMEs' lesson table (number, page link, goal), from the registry."""
+    """The READMEs' lesson table (number, link to the chapter's page, goal), from the chapter folders."""
     header = "| # | 课 | 学什么 |" if lang == "zh" else "| # | lesson | what you learn |"
     rows = [header, "|---|---|---|"]
-    rows += [f"| {lesson.number} | [{lesson.name}](docs/{lang}/lessons/{lesson.slug}.md) | "
-             f"{in_language(lesson.goal, lang)} |" for lesson in LESSONS]
+    rows += [f"| {chapter.number} | [{chapter.name}]({chapter_link(chapter, lang)}) | {chapter.goal.get(lang)} |"
+             for chapter in chapters()]
     return "\n".join(rows)
 
 
@@ -79,7 +84,7 @@ def replace_block(text: str, marker: str, body: str) -> str:
 def generated(lang: str) -> dict[Path, str]:
     """Every generated file's full text for `lang`, as it should be on disk."""
     docs = ROOT / "docs" / lang
-    files = {docs / "lessons" / "README.md": docs_index(lang)}
+    files = {}
     for name, (marker, render) in BLOCKS.items():
         files[docs / name] = replace_block((docs / name).read_text(encoding="utf-8"), marker, render(lang))
     readme = ROOT / ("README.md" if lang == "zh" else "README.en.md")
