@@ -96,11 +96,11 @@ def run_lesson(chapter: Chapter, lang: str, out: Path, mode: str = "show", strea
 
 def where_to_read(chapter: Chapter, lang: str) -> str:
     """The last line of a lesson: its page, and the exercise that goes with it."""
-    line = _("read it: {page}; the code alone: torchstart lesson {number} --code").format(
-        page=chapter.page(lang), number=chapter.number)
-    if chapter.exercise is not None:
-        line += "; " + _("practise: torchstart exercise {number}").format(number=chapter.number)
-    return line
+    if chapter.exercise is None:
+        return _("read it: {page}; the code alone: torchstart lesson {number} --code").format(
+            page=chapter.page(lang), number=chapter.number)
+    return _("read it: {page}; the code alone: torchstart lesson {number} --code; practise: torchstart exercise "
+             "{number}").format(page=chapter.page(lang), number=chapter.number)
 
 
 def listing(lang: str) -> str:
