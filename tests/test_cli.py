@@ -244,7 +244,8 @@ def test_errors_and_output_follow_lang(capsys):
     assert main(["--lang", "zh", "evaluate", "missing.pt"]) == 2
     assert capsys.readouterr().err.startswith("torchstart evaluate：错误：")
     assert main(["lessons", "--lang", "zh"]) == 0
-    assert capsys.readouterr().out.strip().endswith("运行其中一课：torchstart lesson 编号|名字 [--code | --quiet | --json]")
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last == "运行其中一课：torchstart lesson 编号|名字 [--code | --quiet | --json]"
 
 
 def test_a_lesson_by_its_chinese_name(tmp_path, capsys):
