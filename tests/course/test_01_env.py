@@ -35,13 +35,9 @@ def rerun(ns: dict, marker: str) -> dict:
     return namespace
 
 
-def output_of(run, marker: str) -> str:
-    (cell,) = [c for c in run.cells if marker in c.cell.source]
-    return cell.output
-
 
 def test_the_interpreter_is_the_one_running(run, ns):
-    printed = output_of(run, "env_kind = environment_kind(")
+    printed = run.output_of("env_kind = environment_kind(")
     assert f"sys.executable={sys.executable!r}" in printed and f"sys.prefix={sys.prefix!r}" in printed
     assert f"sys.base_prefix={sys.base_prefix!r}" in printed
     expected = ("conda" if (Path(sys.prefix) / "conda-meta").is_dir()

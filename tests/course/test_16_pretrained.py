@@ -25,11 +25,6 @@ def ns(run):
     return run.namespace
 
 
-def output_of(run, text):
-    """What the cell whose code holds `text` printed."""
-    (cell,) = [c for c in run.cells if text in c.cell.source]
-    return cell.output
-
 
 def test_vgg16_counts_with_both_new_heads(ns):
     assert ns["parameters"] == VGG16 == VGG16_Weights.DEFAULT.meta["num_params"]
@@ -54,7 +49,7 @@ def test_offline_says_which_file_to_get_from_where(run, ns):
     expected = Path(torch.hub.get_dir()) / "checkpoints" / "vgg16-397923af.pth"
     assert ns["vgg16_file"] == expected and ns["vgg16_cached"] == expected.exists()
     if not ns["vgg16_cached"]:
-        assert output_of(run, "vgg16_file = ").splitlines()[1:] == [
+        assert run.output_of("vgg16_file = ").splitlines()[1:] == [
             "missing: vgg16-397923af.pth", "download: https://download.pytorch.org/models/vgg16-397923af.pth",
             f"put it in: {expected.parent}"]
 
@@ -104,7 +99,7 @@ def test_fine_tune_history_is_finite_and_printed_once_per_epoch(run, ns):
     for record in history:
         assert math.isfinite(record["train_loss"]) and math.isfinite(record["val_loss"])
         assert record["val_accuracy"] * 40 == round(record["val_accuracy"] * 40)  # k correct out of 40
-    lines = [line for line in output_of(run, "history = []").splitlines() if line.startswith("epoch")]
+    lines = [line for line in run.output_of("history = []").splitlines() if line.startswith("epoch")]
     assert lines == [f"epoch {r['epoch']}: train loss {r['train_loss']:.4f}, val loss {r['val_loss']:.4f}, "
                      f"val accuracy {r['val_accuracy']:.1%}" for r in history]
 

@@ -30,18 +30,13 @@ def ns(run):
     return run.namespace
 
 
-def output_of(run, text):
-    """What the cell whose code holds `text` printed."""
-    (cell,) = [c for c in run.cells if text in c.cell.source]
-    return cell.output
-
 
 def test_device_is_what_torch_accelerator_chooses(run, ns):
     expected = torch.accelerator.current_accelerator() if torch.accelerator.is_available() else torch.device("cpu")
     assert ns["device"] == expected
     assert next(ns["tudui"].parameters()).device.type == ns["imgs_on_device"].device.type == expected.type
     # .to() returned a copy on the device; the batch itself stayed on the CPU
-    assert output_of(run, "imgs_on_device = ").splitlines()[1] == f"cpu {ns['imgs_on_device'].device}"
+    assert run.output_of("imgs_on_device = ").splitlines()[1] == f"cpu {ns['imgs_on_device'].device}"
     # the course's cuda → mps → cpu expression agrees except where only torch.accelerator knows the device (XPU)
     if expected.type != "xpu":
         assert ns["course_device"] == expected
@@ -100,7 +95,7 @@ def test_the_course_loop_trains_on_the_device_and_torch_max_equals_argmax(run, n
     assert ns["same_as_argmax"] == ns["total"]  # torch.max(outputs.data, 1)[1] is outputs.argmax(1)
     values, indices = ns["first"]
     assert len(values) == len(indices) == 4 and all(0 <= index < 10 for index in indices)
-    lines = output_of(run, "total_train_step = 0").splitlines()
+    lines = run.output_of("total_train_step = 0").splitlines()
     assert [line.split(",")[0] for line in lines[:3]] == ["step 10", "step 20", "step 30"]
     assert lines[3].startswith(f"total_train_step=32 on {ns['device']}")
 
@@ -142,7 +137,7 @@ def test_without_a_gpu_tool_it_says_so(run, ns, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert ns["look_at_gpu"]() == (None, None, [])
     if ns["gpu_tool"] is None:
-        assert output_of(run, "look_at_gpu()").strip() == "no nvidia-smi and no system_profiler on this machine"
+        assert run.output_of("look_at_gpu()").strip() == "no nvidia-smi and no system_profiler on this machine"
 
 
 def _fake_tool(folder, name, body):

@@ -43,6 +43,11 @@ class LessonRun:
     cells: list[CellRun]
     namespace: dict[str, Any]  # the script's variables when it ended
 
+    def output_of(self, code: str) -> str:
+        """What the one code cell whose source holds `code` printed."""
+        (run,) = [run for run in self.cells if code in run.cell.source]
+        return run.output
+
     def results(self) -> dict[str, Any]:
         """The chapter's numbers: the variables chapter.toml names in `results`."""
         return {name: self.namespace[name] for name in self.chapter.results}
