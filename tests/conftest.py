@@ -26,8 +26,9 @@ def shared_data(*parts: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_data_env(tmp_path_factory, monkeypatch):
-    """No test may find the learner's own data or cache: point both at empty temp folders."""
+    """No test may find the learner's own data, cache or settings: point them at empty temp folders."""
     monkeypatch.setenv("TORCHSTART_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("TORCHSTART_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("TORCHSTART_DATA", raising=False)
 
 

@@ -8,6 +8,8 @@ its traceback was written; TORCHSTART_DEBUG=1 shows it instead).
     commands.py        the course: train, evaluate, predict, import-course-model, lessons, lesson
     share_commands.py  showing and sharing a model: demo, export
     tool_commands.py   the tools: doctor, board, runs, notebook
+    config_commands.py the settings a learner saves: config lang (kept by user_config.py)
+    language.py        the language at start: --lang, TORCHSTART_LANG, the saved setting, the locale, the terminal
     (here)             main(): the language, the parser, the command, and every way it can end
 
 Each command imports what it runs when it runs, and the modules the parser needs (config, errors, i18n,
@@ -23,7 +25,8 @@ import threading
 from collections.abc import Sequence
 
 from ..errors import EXIT_BUG, EXIT_USAGE, Stopped, TorchstartError, bug_report, one_line
-from ..i18n import ENV_VAR, _, set_language, split_lang_flag
+from ..i18n import _
+from .language import choose_language
 from .parser import COMMANDS, build_parser, localize_argparse
 
 
@@ -32,11 +35,9 @@ def _stop(signum: int, frame) -> None:
 
 
 def _choose_language(argv: list[str]) -> list[str]:
-    """Take --lang out of `argv` and use it (lessons and checks run in child processes read it too)."""
-    lang, argv = split_lang_flag(argv)
-    if lang is not None:
-        set_language(lang)
-        os.environ[ENV_VAR] = lang
+    """Take --lang out of `argv` and decide the language (flag, env, saved setting, locale; English where the
+    terminal cannot show Chinese): see language.py."""
+    argv = choose_language(argv)
     localize_argparse()
     return argv
 

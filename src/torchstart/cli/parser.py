@@ -2,9 +2,9 @@
 
 A group of subcommands is a module with `add_commands(sub)` (adds its subparsers) and `COMMANDS` (command name →
 the function that runs it): commands.py (the course: train … lesson), ../exercises/commands.py, share_commands.py
-(demo, export) and tool_commands.py (doctor, board, runs, notebook). A new group joins GROUPS below. Nothing here
-imports torch, so `torchstart --help` is instant; the parser is built after the language is chosen, so every help
-text is in the learner's language.
+(demo, export), tool_commands.py (doctor, board, runs, notebook) and config_commands.py (config). A new group joins
+GROUPS below. Nothing here imports torch, so `torchstart --help` is instant; the parser is built after the language
+is chosen, so every help text is in the learner's language.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from ..exercises.commands import add_exercise_commands
 from ..i18n import LANGUAGES, N_, _, ngettext
 from .commands import COMMANDS as COURSE_COMMANDS
 from .commands import add_commands as add_course_commands
+from .config_commands import COMMANDS as CONFIG_COMMANDS
+from .config_commands import add_commands as add_config_commands
 from .share_commands import COMMANDS as SHARE_COMMANDS
 from .share_commands import add_commands as add_share_commands
 from .tool_commands import COMMANDS as TOOL_COMMANDS
@@ -37,7 +39,8 @@ ARGPARSE_MESSAGES = (
 
 # Each group of subcommands: (add its subparsers to `sub`, command name → function).
 GROUPS = ((add_course_commands, COURSE_COMMANDS), (add_exercise_commands, EXERCISE_COMMANDS),
-          (add_share_commands, SHARE_COMMANDS), (add_tool_commands, TOOL_COMMANDS))
+          (add_share_commands, SHARE_COMMANDS), (add_tool_commands, TOOL_COMMANDS),
+          (add_config_commands, CONFIG_COMMANDS))
 COMMANDS = {name: run for _add, table in GROUPS for name, run in table.items()}
 
 
@@ -61,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("show the version and exit"))
     parser.add_argument("--lang", choices=LANGUAGES,
                         help=_("language of what torchstart prints, anywhere on the command line "
-                               "(default: TORCHSTART_LANG, then the locale)"))
+                               "(default: TORCHSTART_LANG, then `torchstart config lang`, then the locale)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for add, _table in GROUPS:
