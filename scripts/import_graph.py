@@ -19,7 +19,7 @@ PACKAGE = "torchstart"
 # (layer name, module prefixes in it), lowest first
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("_version", "i18n", "errors")),
-    ("files + config", ("files", "config")),
+    ("files + config", ("files", "folder_lock", "config")),
     ("device + models", ("device", "models")),
     ("data", ("data",)),
     ("training", ("training",)),

@@ -54,6 +54,10 @@ class ImageError(TorchstartError):
     """A file given as an image cannot be read as one."""
 
 
+class FolderBusy(TorchstartError):
+    """Another process is writing the folder this one would write (a run directory, a lesson's folder)."""
+
+
 class TrainingDiverged(TorchstartError):
     """The loss became NaN or infinite."""
 

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from ..course import Chapter, chapters
 from ..course.execute import LessonRun, run_cells
 from ..course.literate import Cell
+from ..folder_lock import FolderLock
 from ..i18n import _, columns, pad
 
 MODES = ("show", "quiet", "json")
@@ -83,11 +84,12 @@ def run_lesson(chapter: Chapter, lang: str, out: Path, mode: str = "show", strea
     """Run the lesson in `out`, showing it on `stream` as `mode` says; returns the run (its namespace, outputs)."""
     stream = stream or sys.stdout
     printer = Printer(stream)
-    if mode == "show":
-        printer.text(heading(chapter, lang) + "\n" + _("video: {url}").format(url=chapter.video) + "\n")
-    echo = printer.text if mode in ("show", "quiet") else None
-    before = printer.cell if mode == "show" else None
-    run = run_cells(chapter, lang, out, echo=echo, before_cell=before)
+    with FolderLock(out):  # one writer per folder: a second lesson in `out` refuses before it prints anything
+        if mode == "show":
+            printer.text(heading(chapter, lang) + "\n" + _("video: {url}").format(url=chapter.video) + "\n")
+        echo = printer.text if mode in ("show", "quiet") else None
+        before = printer.cell if mode == "show" else None
+        run = run_cells(chapter, lang, out, echo=echo, before_cell=before)
     if mode == "json":
         payload = {"lesson": chapter.name, "number": chapter.number, "result": to_jsonable(run.results())}
         stream.write(json.dumps(payload, ensure_ascii=False) + "\n")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ from ..device import (
     precision_name,
     seed_everything,
 )
-from ..errors import PeerLost, TrainingDiverged, TrainingInterrupted
+from ..errors import PeerLost, TorchstartError, TrainingDiverged, TrainingInterrupted
 from ..files import set_aside
+from ..folder_lock import FolderLock
 from ..i18n import _
 from ..models import count_parameters
 from . import distributed
@@ -79,23 +81,44 @@ def train(config: TrainConfig, *, resume: ResumePoint | None = None, overwrite: 
     try:
         if not ranks.is_main:
             report, on_epoch = (lambda line: None), None
-        run = _claim_run_dir(config, ranks, resume, overwrite, report)
-        return _train(config, run, ranks, device, resume, report, on_epoch)
+        with ExitStack() as held:  # rank 0 holds the run directory until the job ends, however it ends
+            run = _claim_run_dir(config, ranks, resume, overwrite, report, held)
+            return _train(config, run, ranks, device, resume, report, on_epoch)
     finally:
         distributed.stop()
 
 
 def _claim_run_dir(config: TrainConfig, ranks: Ranks, resume: ResumePoint | None, overwrite: bool,
-                   report: Report) -> RunDir:
-    """The run directory, once it is sure no finished run in it is lost (rank 0 looks; every rank agrees)."""
+                   report: Report, held: ExitStack) -> RunDir:
+    """The run directory, held by this job alone (until `held` closes) and sure to lose no finished run in it
+    (rank 0 holds and looks; every rank agrees)."""
     path = distributed.share(config.out or default_run_dir(), ranks)
+    lock = FolderLock(path, flag="--out" if resume is None else None)  # a resumed run has its own folder
+    held.callback(lock.release)
+    _hold(lock, ranks)
     if resume is None:
         found = distributed.share(existing_run(path) if ranks.is_main else None, ranks)
         if found is not None and not overwrite:
             raise refuse_existing(path, found)
-        if found is not None and ranks.is_main:
-            report(_("kept the old run aside as {path} (--overwrite)").format(path=set_aside(path)))
+        if found is not None:
+            if ranks.is_main:
+                lock.release()  # nothing of ours open in the old run as it moves (Windows renames no such folder)
+                report(_("kept the old run aside as {path} (--overwrite)").format(path=set_aside(path)))
+            _hold(lock, ranks)  # the new, empty run directory
     return RunDir(path, writes=ranks.is_main)
+
+
+def _hold(lock: FolderLock, ranks: Ranks) -> None:
+    """Rank 0 takes `lock` (the other ranks write nothing); its refusal is every rank's, so none waits for it."""
+    refusal = None
+    if ranks.is_main:
+        try:
+            lock.acquire()
+        except TorchstartError as err:
+            refusal = err
+    refusal = distributed.share(refusal, ranks)
+    if refusal is not None:
+        raise refusal
 
 
 def _train(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device, resume: ResumePoint | None,

@@ -15,7 +15,6 @@ finished, interrupted, diverged. Under torchrun only rank 0 writes (`writes=Fals
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -29,6 +28,7 @@ from ..config import TrainConfig, to_dict
 from ..data import ImageData
 from ..errors import ConfigError
 from ..files import atomic_write, kind_of, read_json, stale_temp_files, writable_dir, write_json
+from ..folder_lock import command_line
 from ..i18n import N_, _
 from .checkpoint import load_checkpoint, save_checkpoint
 from .engine import History
@@ -95,11 +95,6 @@ def prepare_run_dir(path: Path) -> Path:
         for stale in stale_temp_files(path / name):
             stale.unlink(missing_ok=True)
     return path
-
-
-def command_line() -> str:
-    """How this process was started, as a learner would type it again."""
-    return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
 def run_header(config: TrainConfig, data: ImageData, *, device: str, device_name: str, cuda_version: str | None,
