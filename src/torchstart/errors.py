@@ -10,6 +10,7 @@ the fix is a smaller learning rate) and `TrainingInterrupted` (Ctrl-C, exit 130)
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -19,10 +20,11 @@ from datetime import datetime
 from pathlib import Path
 
 from ._version import __version__
-from .i18n import _
+from .i18n import N_, _
 
 EXIT_USAGE = 2  # the learner's input was wrong; same code argparse uses
 EXIT_BUG = 70  # an internal error: a bug in torchstart, not the learner's mistake (EX_SOFTWARE of sysexits.h)
+EXIT_CLOSED_PIPE = 128 + 13  # the reader of our output went away (SIGPIPE): what a shell reports for `yes | head`
 
 
 class TorchstartError(Exception):
@@ -64,6 +66,41 @@ class TrainingDiverged(TorchstartError):
 
 class PeerLost(TorchstartError):
     """Under torchrun, another process of the job stopped (killed, crashed, preempted) mid-step."""
+
+
+class ResourceError(TorchstartError):
+    """The machine refused a write: the disk is full, the place is read-only, the output is closed."""
+
+
+# What each refusal means for the learner, by errno: (the cause, the fix). A write that fails with one of these is
+# the machine's limit, not a bug, wherever in torchstart, torch, matplotlib or TensorBoard it happened.
+NO_SPACE = (N_("no space left on the device"),
+            N_("free some disk space (df -h shows how much is left) or write somewhere else"))
+READ_ONLY = (N_("the place is read-only"), N_("write into a folder you can write to"))
+NOT_ALLOWED = (N_("permission denied"), N_("write into a folder you own, or check its permissions (ls -l)"))
+WRITE_REFUSALS = {errno.ENOSPC: NO_SPACE, errno.EDQUOT: NO_SPACE, errno.EFBIG: NO_SPACE, errno.EROFS: READ_ONLY,
+                  errno.EACCES: NOT_ALLOWED, errno.EPERM: NOT_ALLOWED}
+
+
+def is_closed_pipe(err: BaseException) -> bool:
+    """True for a write into a pipe whose reader has gone (`torchstart lesson 9 | head -1`)."""
+    return isinstance(err, BrokenPipeError) or (isinstance(err, OSError) and err.errno == errno.EPIPE)
+
+
+def write_refusal(err: BaseException, path: object = None) -> ResourceError | None:
+    """`err` as one line when it is the machine refusing a write (disk full, read-only, no permission), else None.
+
+    `path` names what was being written when `err` does not (a file object, a stream). EACCES/EPERM count only
+    with a name: without one they may come from anywhere (a socket, a signal).
+    """
+    if not isinstance(err, OSError) or err.errno not in WRITE_REFUSALS:
+        return None
+    where = path if path is not None else err.filename
+    if err.errno in (errno.EACCES, errno.EPERM) and not where:
+        return None
+    cause, fix = WRITE_REFUSALS[err.errno]
+    return ResourceError(_("cannot write {path}: {cause}").format(path=where or _("the output"), cause=_(cause)),
+                         _(fix))
 
 
 class Stopped(KeyboardInterrupt):

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ConfigError, TorchstartError
+from .errors import ConfigError, ResourceError, TorchstartError, write_refusal
 from .i18n import N_, _
 
 # What a path is, as a learner reads it (shown with _(KIND_WORDS[kind])).
@@ -130,8 +130,11 @@ def new_output(path: Path | str, *, force: bool, what: str, force_flag: str = "-
     return set_aside(path)
 
 
-def writable_dir(path: Path) -> Path:
-    """Create `path` and prove it is writable before any time is spent filling it."""
+def writable_dir(path: Path, flag: str | None = None) -> Path:
+    """Create `path` and prove it is writable before any time is spent filling it.
+
+    `flag` is the option of the running command that names this folder (--out, --dir, -o): the fix names it.
+    """
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -141,13 +144,35 @@ def writable_dir(path: Path) -> Path:
     except OSError as err:
         raise ConfigError(_("cannot write the output directory {path} ({reason})").format(
             path=path, reason=err.strerror or err),
-            _("pass a writable folder with --out, or free disk space")) from None
+            _("pass a writable folder with {flag}, or free disk space").format(flag=flag) if flag else
+            _("free disk space, or make the folder writable (ls -ld shows who may write it)")) from None
     return path
 
 
 def _write_error(path: Path, err: OSError) -> TorchstartError:
-    return TorchstartError(_("cannot write {path} ({reason})").format(path=path, reason=err.strerror or err),
-                           _("free disk space or pick a writable folder; a file it would replace is unchanged"))
+    known = write_refusal(err, path)
+    if known is not None:
+        return ResourceError(_("{error}; the file it would replace is unchanged").format(error=known.cause), known.fix)
+    return ResourceError(_("cannot write {path} ({reason})").format(path=path, reason=err.strerror or err),
+                         _("free disk space or pick a writable folder; a file it would replace is unchanged"))
+
+
+class _Recorded:
+    """A file object that remembers the OSError its write() raised: torch.save and other C++ writers turn a
+    full disk into their own RuntimeError ("unexpected pos …"), which says nothing of the cause."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file, self.error = file, None
+
+    def write(self, data) -> int:
+        try:
+            return self.file.write(data)
+        except OSError as err:
+            self.error = self.error or err
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.file, name)
 
 
 def _default_file_mode() -> int:
@@ -171,17 +196,20 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise _write_error(path, err) from None
+    recorded = None
     try:
         with os.fdopen(fd, "wb") as f:
-            write(f)
+            recorded = _Recorded(f)
+            write(recorded)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, _default_file_mode())  # mkstemp makes it owner-only; give it a normal file's mode
         os.replace(tmp, path)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError):  # disk full (ENOSPC), read-only file system (EROFS), no permission
-            raise _write_error(path, err) from None
+        cause = err if isinstance(err, OSError) else getattr(recorded, "error", None)
+        if cause is not None:  # disk full (ENOSPC), read-only file system (EROFS), no permission
+            raise _write_error(path, cause) from None
         raise
     if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
         dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
@@ -203,3 +231,4 @@ def read_json(path: Path) -> Any:
         return json.loads(text)
     except RecursionError:  # e.g. [[[[…]]]] thousands deep: Python's parser gives up; the file is not ours
         raise ValueError(_("JSON nested too deeply to read")) from None
+

@@ -51,7 +51,7 @@ class FolderLock:
         from filelock import FileLock, Timeout  # here: importing filelock takes ~40 ms, `torchstart --help` none
 
         made = not os.path.isdir(self.folder)
-        writable_dir(self.folder)
+        writable_dir(self.folder, self.flag)
         lock = FileLock(self.folder / LOCK_FILE)
         try:
             lock.acquire(timeout=0)

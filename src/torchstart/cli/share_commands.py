@@ -37,8 +37,8 @@ def add_commands(sub) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..tools.board import serve_until_interrupted
     from ..tools.demo import start_demo
+    from ..tools.serving import serve_until_interrupted
 
     app, url = start_demo(args.checkpoint, host=args.host, port=args.port, share=args.share, resize=args.resize)
     print(_("demo of {checkpoint} at {url} — open it in a browser; Ctrl-C stops it").format(

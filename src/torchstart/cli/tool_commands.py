@@ -60,7 +60,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_board(args: argparse.Namespace) -> int:
-    from ..tools.board import board_logdir, serve_until_interrupted, start_board
+    from ..tools.board import board_logdir, start_board
+    from ..tools.serving import serve_until_interrupted
 
     logdir = board_logdir(args.path)
     url = start_board(logdir, args.host, args.port)

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import TorchstartError
+from ..errors import TorchstartError, is_closed_pipe, write_refusal
+from ..files import atomic_write
 from ..i18n import _
 from . import Chapter
 from .literate import Cell, cells, code
@@ -83,7 +84,8 @@ def _save_figures(folder: Path, cell: Cell) -> list[Path]:
     paths = []
     for number in plt.get_fignums():
         path = folder / f"cell{cell.index:02d}-{number}.png"
-        plt.figure(number).savefig(path, dpi=80, bbox_inches="tight")
+        atomic_write(path, lambda f, number=number: plt.figure(number).savefig(f, format="png", dpi=80,
+                                                                                bbox_inches="tight"))
         paths.append(path)
     plt.close("all")
     return paths
@@ -115,7 +117,7 @@ def run_cells(chapter: Chapter, lang: str, workdir: Path, *, echo: Callable[[str
     # workers import __main__ from that file.
     main = types.ModuleType("__main__")
     main.__file__ = str(workdir / "lesson.py")
-    Path(main.__file__).write_text(code(chapter, lang), encoding="utf-8")
+    atomic_write(Path(main.__file__), lambda f: f.write(code(chapter, lang).encode("utf-8")))
     namespace: dict[str, Any] = main.__dict__
     runs = []
     previous, previous_main = Path.cwd(), sys.modules["__main__"]
@@ -145,6 +147,8 @@ def _run_one(chapter: Chapter, cell: Cell, namespace: dict, workdir: Path,
         with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
             exec(code, namespace)
     except (Exception, SystemExit) as err:  # the learner's code: any error is theirs to read, in one line
+        if is_closed_pipe(err) or write_refusal(err) is not None:  # the machine's limit, not the code: the CLI says
+            raise
         raise _failure(chapter, cell, filename, err) from None
     figures_dir = workdir / "figures"
     figures_dir.mkdir(exist_ok=True)

@@ -43,7 +43,7 @@ def load(folder: Path) -> dict[str, Entry]:
 
 def save(folder: Path, entries: dict[str, Entry]) -> None:
     payload = {"version": VERSION, "exercises": {name: dataclasses.asdict(e) for name, e in sorted(entries.items())}}
-    write_json(writable_dir(folder) / PROGRESS_FILE, payload)
+    write_json(writable_dir(folder, "--dir") / PROGRESS_FILE, payload)
 
 
 def update(folder: Path, exercise: Exercise, **changes: object) -> Entry:

@@ -123,7 +123,7 @@ def write_starter(exercise: Exercise, folder: Path, *, force: bool = False) -> t
     Returns (the starter's path, where the old file went or None).
     """
     path = Path(folder) / exercise.file_name
-    writable_dir(path.parent)
+    writable_dir(path.parent, "--dir")
     backup = new_output(path, force=force, what=N_("exercise file"))
     text = starter_text(exercise)
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))

@@ -10,12 +10,12 @@ port already taken by another TensorBoard; both end here with one line and the f
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from ..errors import ConfigError, DataError
+from ..errors import DataError
 from ..files import check_input
 from ..i18n import N_, _
+from .serving import check_port, port_in_use
 
 DEFAULT_HOST = "127.0.0.1"  # loopback: the board is not exposed to the network unless asked with --host
 EVENT_FILE_GLOB = "events.out.tfevents.*"
@@ -38,10 +38,7 @@ def start_board(logdir: Path, host: str = DEFAULT_HOST, port: int | None = None)
 
     With `port=None` TensorBoard tries 6006 and the next free ports after it, as its own command does.
     """
-    if port is not None and not 1 <= port <= 65535:
-        raise ConfigError(_("--port {port} is not a TCP port").format(port=port),
-                          _("use a number from 1 to 65535, e.g. --port 6007, or leave --port out to take the next "
-                            "free one after 6006"))
+    check_port(host, port, example=6007)
     from tensorboard import program
 
     argv = [None, "--logdir", str(logdir), "--host", host]
@@ -52,12 +49,6 @@ def start_board(logdir: Path, host: str = DEFAULT_HOST, port: int | None = None)
     try:
         return board.launch()
     except program.TensorBoardPortInUseError:
-        raise ConfigError(_("port {port} on {host} is already in use (another TensorBoard?)").format(
-            port=port, host=host), _("pick another one, e.g. --port 6007, or leave --port out to take the next free "
-                                     "one")) from None
+        raise port_in_use(host, port, example=6007) from None
 
 
-def serve_until_interrupted() -> None:
-    """Keep the process (and so TensorBoard's threads) alive until Ctrl-C raises KeyboardInterrupt."""
-    while True:
-        time.sleep(3600)

@@ -20,6 +20,7 @@ from ..errors import ConfigError, TorchstartError
 from ..explain import Explanation, draw_feature_row, explain_image
 from ..i18n import _
 from ..inference import resize_mode
+from .serving import check_port
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 TOPK = 5
@@ -129,6 +130,7 @@ def start_demo(checkpoint_path: Path, *, host: str = "127.0.0.1", port: int | No
     from ..training.checkpoint import load_checkpoint
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home: learners are often offline
+    check_port(host, port, example=7861)  # before the model loads: Gradio's own words name neither flag nor fix
     checkpoint = load_checkpoint(checkpoint_path)
     mode = resize_mode(checkpoint, resize)
     if mode not in ("squash", "crop"):

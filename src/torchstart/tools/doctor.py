@@ -190,7 +190,7 @@ def check_runs_dir(runs_dir: Path) -> Check:
     while not target.exists() and target.parent != target:
         target = target.parent
     try:
-        writable_dir(target)
+        writable_dir(target, "--runs-dir")
     except ConfigError as err:
         return problem("runs dir", f"{runs_dir}: {err.cause}",
                         _("run from a folder you can write to (cd into your project), or pick a writable folder: "

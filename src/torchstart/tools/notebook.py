@@ -35,7 +35,7 @@ def write_notebook(notebook: dict, path: Path, *, force: bool = False) -> Path:
     path = Path(path)
     if kind_of(path, "-o", ConfigError) == "dir":
         path = path / f"{notebook['metadata']['torchstart']['slug']}.ipynb"
-    writable_dir(path.parent)
+    writable_dir(path.parent, "-o")
     new_output(path, force=force, what=N_("notebook"))
     atomic_write(path, lambda f: f.write((json.dumps(notebook, ensure_ascii=False, indent=1) + "\n").encode("utf-8")))
     return path

@@ -32,7 +32,7 @@ from ..device import (
     precision_name,
     seed_everything,
 )
-from ..errors import PeerLost, TorchstartError, TrainingDiverged, TrainingInterrupted
+from ..errors import PeerLost, ResourceError, TorchstartError, TrainingDiverged, TrainingInterrupted
 from ..files import set_aside
 from ..folder_lock import FolderLock
 from ..i18n import _
@@ -183,6 +183,12 @@ def _fit(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device, s
     except TrainingDiverged as err:
         run.write_metrics(status="diverged", error=str(err))
         raise TrainingDiverged(err.cause, diverged_fix(config, run.last, run.epochs_saved)) from None
+    except ResourceError as err:  # disk full mid-run: metrics.json cannot be updated either; last.pt is intact
+        if not run.epochs_saved:
+            raise
+        raise ResourceError(err.cause, _("{fix}; epoch {epoch} is saved in {path}: then continue with torchstart train "
+                                         "--resume {run}").format(fix=err.fix, epoch=run.epochs_saved, path=run.last,
+                                                                  run=run.path)) from None
     except RuntimeError as err:
         if not distributed.peer_lost(err, ranks):
             raise

@@ -90,7 +90,7 @@ def prepare_run_dir(path: Path) -> Path:
 
     Also deletes temp files a killed save left behind (see files.stale_temp_files).
     """
-    writable_dir(path / "checkpoints")
+    writable_dir(path / "checkpoints", "--out")
     for name in WRITTEN_ATOMICALLY:
         for stale in stale_temp_files(path / name):
             stale.unlink(missing_ok=True)

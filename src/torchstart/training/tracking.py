@@ -14,6 +14,7 @@ from typing import Protocol
 
 import torch
 
+from ..files import atomic_write
 from ..i18n import _, language, using
 
 # Fonts with Chinese glyphs that macOS, Windows and Linux desktops ship; the first one installed draws the labels.
@@ -106,6 +107,14 @@ def _labels_in_language(plt) -> Iterator[None]:
         yield
 
 
+def save_png(plt, fig, path: Path) -> None:
+    """`fig` as a PNG at `path`, written atomically (a full disk leaves the last picture, not half of one)."""
+    try:
+        atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
+    finally:
+        plt.close(fig)
+
+
 def plot_curves(epochs: list[dict], path: Path) -> None:
     """Loss (train and test) and test accuracy per epoch, side by side, as a PNG."""
     plt = _pyplot()
@@ -121,8 +130,7 @@ def plot_curves(epochs: list[dict], path: Path) -> None:
         for ax in (ax_loss, ax_acc):
             ax.grid(alpha=0.3)
         fig.tight_layout()
-        fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(plt, fig, path)
 
 
 def plot_confusion(confusion: torch.Tensor, classes: list[str] | tuple[str, ...], path: Path) -> None:
@@ -142,5 +150,4 @@ def plot_confusion(confusion: torch.Tensor, classes: list[str] | tuple[str, ...]
                 ax.text(j, i, f"{percent[i, j]:.0f}", ha="center", va="center", fontsize=7,
                         color="white" if percent[i, j] > 50 else "black")
         fig.tight_layout()
-        fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_png(plt, fig, path)
