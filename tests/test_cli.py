@@ -119,8 +119,20 @@ def test_predict_text_output(trained_run, tmp_path, capsys):
     path = tmp_path / "cat pic.png"  # a space in the name
     Image.fromarray(load_sample().test.images[3].numpy()).save(path)
     assert main(["predict", str(trained_run / "checkpoints" / "best.pt"), str(path)]) == 0
-    line = capsys.readouterr().out.strip()
+    line, known = capsys.readouterr().out.strip().splitlines()
     assert line.startswith(f"{path}: ") and line.count("%") == 3
+    assert known.endswith(", ".join(load_sample().classes) + ")")
+
+
+@pytest.mark.parametrize("lang,words", [("en", "knows only these 10 classes"), ("zh", "只认识这 10 个类别")])
+def test_predict_says_which_classes_the_model_must_choose_from(trained_run, capsys, lang, words):
+    """A bee is none of CIFAR-10's classes, yet the model gives it three percentages: say what they are among."""
+    from torchstart import sample
+
+    bee = next((sample("hymenoptera") / "val" / "bees").iterdir())
+    assert main(["--lang", lang, "predict", str(trained_run / "checkpoints" / "best.pt"), str(bee)]) == 0
+    top, known = capsys.readouterr().out.strip().splitlines()
+    assert top.count("%") == 3 and words in known and "airplane" in known and "truck" in known
 
 
 @pytest.mark.parametrize("argv,match", [

@@ -80,6 +80,7 @@ def evaluate_checkpoint(path: Path | str, data_dir: Path | None = None, device: 
 class Prediction:
     image: str
     top: list[tuple[str, float]]  # (class name, probability 0..1), most likely first
+    classes: tuple[str, ...]  # every class the model knows: it picks among these, whatever the photo shows
 
     def to_dict(self) -> dict:
         return {"image": self.image, "top": [{"class": c, "probability": p} for c, p in self.top]}
@@ -133,5 +134,5 @@ def predict_images(path: Path | str, images: Sequence[Path | str], topk: int = 3
     k = max(1, min(topk, probs.shape[1]))
     values, indices = probs.topk(k, dim=1)
     classes = checkpoint["classes"]
-    return [Prediction(str(p), [(classes[i], float(v)) for v, i in zip(vs.tolist(), ix.tolist())])
+    return [Prediction(str(p), [(classes[i], float(v)) for v, i in zip(vs.tolist(), ix.tolist())], tuple(classes))
             for p, vs, ix in zip(images, values, indices)]

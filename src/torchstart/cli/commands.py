@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import (
@@ -220,16 +221,25 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return _predict_and_explain(args)
     predictions = predict_images(args.checkpoint, args.images, args.topk, args.device, resize=args.resize)
     if args.json:
-        print(json.dumps({"predictions": [p.to_dict() for p in predictions]}))  # not text
+        print(json.dumps({"classes": list(predictions[0].classes),  # not text
+                          "predictions": [p.to_dict() for p in predictions]}))
         return 0
     for p in predictions:
         print(_top_line(p.image, p.top))
+    print(_known_classes(predictions[0].classes))
     return 0
 
 
 def _top_line(image, top: list[tuple[str, float]]) -> str:
     """"cat.jpg: cat 71.2%, dog 20.3%, deer 4.0%"."""
     return f"{image}: " + ", ".join(f"{name} {100 * prob:.1f}%" for name, prob in top)
+
+
+def _known_classes(classes: Sequence[str]) -> str:
+    """The percentages are shares among the model's own classes: a bee shown to a CIFAR-10 model still gets
+    "airplane 60 %", so the learner reads which classes those are, every time (no score can tell a bee apart)."""
+    return _("(the model knows only these {count} classes and always picks among them, even for a photo of "
+             "something else: {classes})").format(count=len(classes), classes=", ".join(classes))
 
 
 def _predict_and_explain(args: argparse.Namespace) -> int:
@@ -242,10 +252,12 @@ def _predict_and_explain(args: argparse.Namespace) -> int:
     if len(args.images) != 1 or args.json:
         raise ConfigError(_("--explain draws one image, without --json"), _("give exactly one IMAGE"))
     new_output(args.explain, force=False, what=N_("picture"))
-    explanation, image = explain_image(load_checkpoint(args.checkpoint), args.images[0], target=args.target,
+    checkpoint = load_checkpoint(args.checkpoint)
+    explanation, image = explain_image(checkpoint, args.images[0], target=args.target,
                                        topk=args.topk, resize=args.resize, device=pick_device(args.device))
     save_explanation(explanation, image, args.explain)
     print(_top_line(args.images[0], explanation.top))
+    print(_known_classes(checkpoint["classes"]))
     print(_("wrote {path}: the Grad-CAM heat map for {target} and the feature maps").format(
         path=args.explain, target=explanation.target))
     return 0
