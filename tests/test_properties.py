@@ -120,6 +120,31 @@ def test_board_port_and_predict_topk_work_or_fail_in_one_line(checkpoint_file, p
         run_cli(["predict", str(checkpoint_file), str(image), f"--topk={topk}"], root)
 
 
+# ---- folder training: any batch size with any data size ------------------------------------------------------
+FOLDER_MODELS = ("tudui", "speedrun", "resnet18", "mobilenet_v3_small")  # the course model and every BatchNorm model
+FOLDER_REFUSALS = ("BatchNorm", "too few", "leaves no images to validate on", "loss became nan")  # exit 2 for these
+
+
+@settings(max_examples=20 * SCALE)
+@given(model=st.sampled_from(FOLDER_MODELS), recipe=st.sampled_from(("fast", "seed", "speedrun")),
+       per_class=st.tuples(st.integers(1, 7), st.integers(1, 7)), batch=st.integers(1, 9),
+       max_train=st.none() | st.integers(1, 9), val_fraction=st.floats(0.05, 0.95))
+def test_folder_training_takes_any_batch_size_with_any_data_size(model, recipe, per_class, batch, max_train,
+                                                                 val_fraction):
+    with sandbox() as root:
+        for label, count in enumerate(per_class):  # two class folders of tiny photos, one colour each
+            (root / "out" / "photos" / f"c{label}").mkdir(parents=True)
+            for i in range(count):
+                path = root / "out" / "photos" / f"c{label}" / f"{i}.png"
+                path.write_bytes(hostile.image_bytes("RGB", 12, 10, seed=label * 10 + i))
+        argv = ["train", "--quiet", "--epochs", "1", "--device", "cpu", "--precision", "fp32", "--image-size", "16",
+                "--model", model, "--recipe", recipe, f"--batch-size={batch}", f"--val-fraction={val_fraction}",
+                "--data-dir", str(root / "out" / "photos"), "--out", str(root / "out" / "run")]
+        code, err = run_cli(argv + ([f"--max-train-images={max_train}"] if max_train else []), root)
+        assert code == 0 or any(reason in err for reason in FOLDER_REFUSALS), err
+        assert ("BatchNorm" in err) == (batch == 1 and model != "tudui"), err
+
+
 # ---- paths ----------------------------------------------------------------------------------------------------
 @settings(max_examples=40 * SCALE)
 @given(name=NAMES, kind=st.sampled_from([None, *hostile.SPECIAL_FILES]), long=st.booleans())

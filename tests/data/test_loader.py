@@ -5,7 +5,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from torchstart.data import CIFAR10_MEAN, CIFAR10_STD, CifarDataset, TensorLoader, epoch_order, load_sample
-from torchstart.data.loader import augmented_gather
+from torchstart.data.loader import augmented_gather, epoch_share
 
 
 @pytest.fixture(scope="module")
@@ -130,15 +130,52 @@ def test_shards_for_distributed_training_cover_the_epoch_once(sample):
 def test_step_k_of_all_ranks_is_step_k_of_one_process_with_the_global_batch(n):
     # Tiny blank images; labels = image index, so a batch's labels show which images it holds.
     images, labels = torch.zeros((n, 2, 2, 3), dtype=torch.uint8), torch.arange(n)
-    single = TensorLoader(images, labels, batch_size=64, shuffle=True, seed=4, drop_last=True)
-    shards = [TensorLoader(images, labels, batch_size=32, shuffle=True, seed=4, drop_last=True, rank=r, world_size=2)
-              for r in (0, 1)]
+    single = TensorLoader(images, labels, batch_size=64, shuffle=True, seed=4, min_last_batch=64)
+    shards = [TensorLoader(images, labels, batch_size=32, shuffle=True, seed=4, min_last_batch=32, rank=r,
+                           world_size=2) for r in (0, 1)]
     for loader in (single, *shards):
         loader.set_epoch(3)
     assert len(single) == len(shards[0]) == len(shards[1]) == n // 64  # same steps: no rank waits for another
     for (_, whole), (_, part0), (_, part1) in zip(single, *shards):
         assert len(part0) == len(part1) == 32
         assert torch.equal(torch.cat([part0, part1]).sort().values, whole.sort().values)
+
+
+@pytest.mark.parametrize("n, batch, world, share", [
+    (9, 8, 1, 8),  # n % b == 1: the one image left over is left out, not a batch of its own
+    (10, 8, 1, 10),  # a last batch of 2 is kept
+    (17, 8, 1, 16),
+    (5, 8, 1, 5),  # n < b: one smaller batch
+    (1, 8, 1, 0),  # one image: no batch at all (make_loaders refuses it)
+    (1, 1, 1, 1),  # --batch-size 1 (models without BatchNorm): every batch is one image
+    (7, 1, 1, 7),
+    (9, 4, 2, 4),  # two ranks: a global batch of 8 (4 on each), the 1 left over is left out
+    (12, 4, 2, 6),  # the last global batch of 4 → 2 on each rank
+    (10, 4, 2, 4),  # the last global batch of 2 → 1 on each rank: left out
+    (3, 4, 2, 0),  # n < 2 per rank
+    (4, 4, 2, 2),  # n < the global batch: one step of 2 on each rank
+    (25, 4, 3, 8),  # three ranks: 2 global batches of 12 (2 steps of 4 on each), the 1 left over: left out
+    (30, 4, 3, 10),  # 6 left over → 2 on each rank
+    (5, 4, 3, 0),  # 1 on each rank at most: too few
+    (6, 1, 3, 2),  # one image per rank per step (without BatchNorm): every image
+])
+def test_a_training_batch_of_one_is_never_formed(n, batch, world, share):
+    assert epoch_share(n, batch, world, min_last_batch=2) == share
+    images, labels = torch.zeros((n, 2, 2, 3), dtype=torch.uint8), torch.arange(n)
+    shards = [TensorLoader(images, labels, batch_size=batch, shuffle=True, seed=n, min_last_batch=2, rank=r,
+                           world_size=world) for r in range(world)]
+    sizes = [[len(y) for _, y in shard] for shard in shards]
+    assert all(s == sizes[0] for s in sizes) and all(len(s) == len(shard) for s, shard in zip(sizes, shards))
+    assert sum(sizes[0]) == share and (batch == 1 or 1 not in sizes[0])  # same steps on every rank, none of one
+    seen = torch.cat([torch.zeros(0, dtype=torch.long)] + [y for shard in shards for _, y in shard])
+    assert len(seen.unique()) == len(seen) == share * world > n - 2 * world  # each image once, < 2 per rank left out
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 64, 65, 129])
+@pytest.mark.parametrize("world", [1, 2, 3])
+def test_without_a_minimum_every_image_is_used_once_per_epoch(n, world):
+    share = epoch_share(n, 32, world)
+    assert n - world < share * world <= n  # at most world - 1 images left out: the shares stay equal
 
 
 def test_max_batches_limits_the_epoch(sample):

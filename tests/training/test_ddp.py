@@ -1,5 +1,5 @@
 """Data-parallel training through torchrun: 2 CPU processes (gloo) train like one process with the same global
-batch, only rank 0 writes, and `--resume` works under torchrun."""
+batch, only rank 0 writes, `--resume` works under torchrun, and no process gets a BatchNorm batch of one image."""
 
 import json
 import os
@@ -8,10 +8,13 @@ import sys
 
 import pytest
 import torch
+from test_transfer import make_photos
 
 from torchstart.cli import main
+from torchstart.config import recipe, with_overrides
 from torchstart.errors import ConfigError
 from torchstart.models import build_model
+from torchstart.training.build import check_batch_size
 from torchstart.training.checkpoint import load_checkpoint
 from torchstart.training.distributed import Ranks, per_rank_batch, ranks_from_env
 
@@ -83,3 +86,27 @@ def test_the_global_batch_is_split_evenly_or_refused():
     assert per_rank_batch(128, 4) == 32 and per_rank_batch(64, 1) == 64
     with pytest.raises(ConfigError, match="--batch-size 100 cannot be split evenly over 3 processes.*99"):
         per_rank_batch(100, 3)
+
+
+@pytest.mark.slow
+def test_a_batchnorm_model_trains_the_last_smaller_global_batch_split_over_processes(tmp_path):
+    photos = make_photos(tmp_path / "photos", per_class=6)  # 15 train / 3 val images
+    out = tmp_path / "run"
+    launched = torchrun("--data-dir", str(photos), "--model", "resnet18", "--image-size", "16", "--precision", "fp32",
+                        "--device", "cpu", "--batch-size", "8", "--epochs", "1", "--quiet", "--out", str(out))
+    # 15 = a global batch of 8, then 7: 3 on each process, the 15th image left out of this epoch
+    assert "1 epochs × 2 steps of 8 (2 processes × 4)" in launched.stdout
+    assert json.loads((out / "metrics.json").read_text())["epochs"][0]["train_images"] == 14
+
+
+@pytest.mark.parametrize("model, batch, processes, refused", [
+    ("resnet18", 1, 1, True), ("mobilenet_v3_small", 1, 1, True), ("speedrun", 2, 2, True), ("resnet18", 3, 3, True),
+    ("resnet18", 2, 1, False), ("speedrun", 4, 2, False), ("tudui", 1, 1, False), ("tudui", 2, 2, False),
+])
+def test_a_batchnorm_model_gets_two_images_per_process_or_is_refused(model, batch, processes, refused):
+    config = with_overrides(recipe("fast"), model=model, batch_size=batch)
+    if not refused:
+        check_batch_size(config, processes)
+        return
+    with pytest.raises(ConfigError, match=f"BatchNorm.*use --batch-size {2 * processes} or more"):
+        check_batch_size(config, processes)

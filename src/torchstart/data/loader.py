@@ -51,6 +51,22 @@ def epoch_order(n: int, seed: int, epoch: int, shuffle: bool = True) -> torch.Te
     return torch.randperm(n, generator=generator)
 
 
+def epoch_share(n: int, batch_size: int, world_size: int = 1, min_last_batch: int = 1) -> int:
+    """Images each of `world_size` processes takes from an epoch of `n`, in batches of `batch_size` per process.
+
+    Whole global batches (batch_size × world_size images) first; the rest, a last, smaller global batch, is split
+    evenly — every rank takes the same number of steps, so none waits forever for the others at the last one —
+    and left out of the epoch when each rank's part would hold fewer than `min_last_batch` images. With
+    min_last_batch=2 a training batch of one image is never formed: BatchNorm cannot normalise one image by the
+    batch's own statistics (it raises), and without BatchNorm one image is a full-size step on a one-image
+    gradient. What is left out, fewer than world_size × min_last_batch images, is the end of that epoch's
+    permutation: a different few every epoch. 0 = too few images for even one batch.
+    """
+    whole = n // (batch_size * world_size)
+    rest = (n - whole * batch_size * world_size) // world_size  # each rank's part of the last, smaller batch
+    return whole * batch_size + (rest if rest >= min_last_batch else 0)
+
+
 def reflect(index: torch.Tensor, size: int) -> torch.Tensor:
     """Mirror indices that fall outside 0..size-1 back inside: -1 → 1, -2 → 2, size → size-2 (reflect padding)."""
     index = index.abs()
@@ -90,19 +106,20 @@ class TensorLoader:
         flip: random horizontal flip with probability 0.5.
         alternate_flip: with flip — each image mirrored in every other epoch instead (a seeded half starts so).
         channels_last: keep the NHWC memory layout (faster convolutions); False = contiguous NCHW.
-        drop_last: drop a last, smaller batch (with world_size > 1: a last, smaller *global* batch).
+        min_last_batch: a last, smaller batch of fewer images than this is not formed (see `epoch_share`);
+            1 keeps every image, batch_size keeps whole batches only (DataLoader's drop_last).
         max_batches: stop after this many batches (dry runs).
         rank, world_size: under DDP each process takes every world_size-th image of the permutation, so
             step k of all ranks together covers positions k·B … (k+1)·B - 1 of it, B = batch_size × world_size:
-            the same images as step k of one process with batch B. Use drop_last=True then, so every rank
-            takes the same number of equal-sized steps (a rank with an extra step would wait forever).
+            the same images as step k of one process with batch B. Every rank takes the same number of steps
+            (a rank with an extra step would wait forever for the others): see `epoch_share`.
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, batch_size: int,
                  device: torch.device | str = "cpu", mean: Sequence[float] = (0.0, 0.0, 0.0),
                  std: Sequence[float] = (1.0, 1.0, 1.0), shuffle: bool = False, seed: int = 0,
                  crop_padding: int = 0, flip: bool = False, alternate_flip: bool = False, channels_last: bool = True,
-                 drop_last: bool = False, max_batches: int | None = None,
+                 min_last_batch: int = 1, max_batches: int | None = None,
                  rank: int = 0, world_size: int = 1) -> None:
         if images.dtype != torch.uint8 or images.ndim != 4:
             raise ValueError(f"images must be uint8 (N, H, W, C), got {images.dtype} {tuple(images.shape)}")
@@ -118,7 +135,7 @@ class TensorLoader:
         self.offset = (-torch.tensor(mean, dtype=torch.float32) / std_t).repeat(pixels).view(1, -1).to(self.device)
         self.shuffle, self.seed = shuffle, seed
         self.crop_padding, self.flip, self.alternate_flip = crop_padding, flip, alternate_flip
-        self.channels_last, self.drop_last = channels_last, drop_last
+        self.channels_last, self.min_last_batch = channels_last, min_last_batch
         self.max_batches = max_batches
         self.rank, self.world_size = rank, world_size
         self.epoch = 0
@@ -130,11 +147,7 @@ class TensorLoader:
     @property
     def num_images(self) -> int:
         """Images this process sees per epoch."""
-        n = len(self.labels)
-        if self.drop_last:  # whole global batches only: the same share for every rank
-            share = n // (self.batch_size * self.world_size) * self.batch_size
-        else:
-            share = (n - self.rank + self.world_size - 1) // self.world_size
+        share = epoch_share(len(self.labels), self.batch_size, self.world_size, self.min_last_batch)
         if self.max_batches is not None:
             share = min(share, self.max_batches * self.batch_size)
         return share

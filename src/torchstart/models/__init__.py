@@ -184,6 +184,17 @@ def freeze_backbone(model: nn.Module, name: str) -> list[str]:
     return trained
 
 
+def uses_batchnorm(name: str) -> bool:
+    """Whether model `name` has BatchNorm layers, which in training normalise by the statistics of the batch itself
+    (so they need at least two values per channel: two images when the last feature map is 1×1).
+
+    Built on the meta device: the layers without their weights, in a few milliseconds and no memory.
+    """
+    with torch.device("meta"):
+        model = build_model(name, num_classes=2)
+    return any(isinstance(module, nn.modules.batchnorm._BatchNorm) for module in model.modules())
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 

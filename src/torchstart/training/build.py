@@ -13,7 +13,9 @@ from ..config import TrainConfig
 from ..data import CIFAR10_MEAN, CIFAR10_STD, ArraySplit, ImageData, TensorLoader
 from ..data.folders import channel_stats
 from ..device import resolve_precision
-from ..models import build_model, freeze_backbone, preprocessing
+from ..errors import ConfigError, DataError
+from ..i18n import _, ngettext
+from ..models import build_model, freeze_backbone, preprocessing, uses_batchnorm
 from . import distributed
 from .averaging import Lookahead
 from .distributed import SINGLE, Ranks, per_rank_batch
@@ -22,6 +24,7 @@ from .optim import build_optimizer, build_scheduler
 from .transfer import StartingPoint
 
 DRY_RUN_BATCHES = 3  # train and test batches per epoch in a dry run
+MIN_TRAIN_BATCH = 2  # fewest images per process in a training batch; --batch-size 1 only without BatchNorm
 Normalization = tuple[tuple[float, ...], tuple[float, ...]]  # (mean, std) per channel of pixel/255
 
 
@@ -51,8 +54,10 @@ def make_loaders(data: ImageData, config: TrainConfig, norm: Normalization, devi
     """The training loader (shuffled, augmented per the recipe) and the test loader.
 
     With several processes the training loader yields this rank's share of every global batch
-    (`config.batch_size` / world_size images) and skips a last, incomplete global batch so every
-    rank takes the same steps; each rank evaluates the whole test set.
+    (`config.batch_size` / world_size images), and every rank takes the same steps; each rank
+    evaluates the whole test set. No training batch of one image is formed (data.loader.epoch_share):
+    9 images in batches of 8 train as one batch of 8, a different image left out each epoch.
+    A set too small for one training step is refused (DataError).
     """
     mean, std = norm
     train = data.train
@@ -63,9 +68,44 @@ def make_loaders(data: ImageData, config: TrainConfig, norm: Normalization, devi
         train.images, train.labels, batch_size=per_rank_batch(config.batch_size, ranks.world_size), device=device,
         mean=mean, std=std, shuffle=True, seed=config.seed, crop_padding=config.data.crop_padding,
         flip=config.data.flip, alternate_flip=config.data.alternate_flip, channels_last=config.channels_last,
-        drop_last=ranks.world_size > 1,
-        max_batches=max_batches, rank=ranks.rank, world_size=ranks.world_size)
+        min_last_batch=MIN_TRAIN_BATCH, max_batches=max_batches, rank=ranks.rank, world_size=ranks.world_size)
+    if not len(train_loader):
+        raise too_few_images(len(train), min(train_loader.batch_size, MIN_TRAIN_BATCH), ranks.world_size)
     return train_loader, test_loader_for(data.test, config, norm, device, max_batches)
+
+
+def too_few_images(n: int, each: int, world_size: int) -> DataError:
+    """The error for `n` training images when one step takes `each` images on each of `world_size` processes."""
+    if world_size == 1:
+        cause = ngettext("{n} training image is too few: a training step takes at least {each}",
+                         "{n} training images are too few: a training step takes at least {each}", n)
+    else:
+        cause = ngettext("{n} training image is too few: a training step takes at least {each} on each of "
+                         "{processes} processes", "{n} training images are too few: a training step takes at least "
+                         "{each} on each of {processes} processes", n)
+    return DataError(cause.format(n=n, each=each, processes=world_size),
+                     _("use more training images: add images, raise or leave out --max-train-images, or hold out "
+                       "fewer with a smaller --val-fraction"))
+
+
+def check_batch_size(config: TrainConfig, world_size: int) -> None:
+    """Refuse, before any work, training steps of one image per process for a model with BatchNorm.
+
+    BatchNorm normalises each channel by the mean and variance of the batch in training mode; with one image and
+    a 1×1 feature map (resnet18 or mobilenet_v3_small at 32 px) there is a single value per channel and torch
+    raises; where it does not, one image's own statistics make every step a step of noise.
+    """
+    each = config.batch_size // world_size
+    if each >= MIN_TRAIN_BATCH or not uses_batchnorm(config.model):
+        return
+    if world_size == 1:
+        raise ConfigError(_("model {model} has BatchNorm layers, which cannot train on batches of one image (they "
+                            "normalise by the batch's own mean and variance)").format(model=config.model),
+                          _("use --batch-size {batch} or more").format(batch=MIN_TRAIN_BATCH))
+    raise ConfigError(_("model {model} has BatchNorm layers, which cannot train on batches of one image, and "
+                        "--batch-size {batch} gives each of {processes} processes one image per step").format(
+                          model=config.model, batch=config.batch_size, processes=world_size),
+                      _("use --batch-size {batch} or more").format(batch=MIN_TRAIN_BATCH * world_size))
 
 
 def test_loader_for(test: ArraySplit, config: TrainConfig, norm: Normalization, device: torch.device,

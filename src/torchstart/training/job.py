@@ -38,7 +38,7 @@ from ..folder_lock import FolderLock
 from ..i18n import _
 from ..models import count_parameters
 from . import distributed
-from .build import Normalization, build_state, fit_to_data, input_side, make_loaders, normalization
+from .build import Normalization, build_state, check_batch_size, fit_to_data, input_side, make_loaders, normalization
 from .checkpoint import make_checkpoint
 from .distributed import Ranks, per_rank_batch, ranks_from_env
 from .engine import EpochRecord, EvalResult, History, TrainState, fit
@@ -76,6 +76,7 @@ def train(config: TrainConfig, *, resume: ResumePoint | None = None, overwrite: 
     config.validate()
     ranks = ranks_from_env()
     per_rank_batch(config.batch_size, ranks.world_size)  # refuse an uneven split before any work
+    check_batch_size(config, ranks.world_size)  # and a training batch of one image for a BatchNorm model
     seed_everything(config.seed)
     device = distributed.start(ranks, pick_device(config.device))
     try:
