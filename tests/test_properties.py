@@ -122,22 +122,23 @@ def test_board_port_and_predict_topk_work_or_fail_in_one_line(checkpoint_file, p
 
 # ---- folder training: any batch size with any data size ------------------------------------------------------
 FOLDER_MODELS = ("tudui", "speedrun", "resnet18", "mobilenet_v3_small")  # the course model and every BatchNorm model
-FOLDER_REFUSALS = ("BatchNorm", "too few", "leaves no images to validate on", "loss became nan")  # exit 2 for these
+FOLDER_REFUSALS = ("BatchNorm", "too few", "leaves no images to validate on", "loss became nan",  # exit 2 for these
+                   "too small for model")
 
 
 @settings(max_examples=20 * SCALE)
 @given(model=st.sampled_from(FOLDER_MODELS), recipe=st.sampled_from(("fast", "seed", "speedrun")),
        per_class=st.tuples(st.integers(1, 7), st.integers(1, 7)), batch=st.integers(1, 9),
-       max_train=st.none() | st.integers(1, 9), val_fraction=st.floats(0.05, 0.95))
+       max_train=st.none() | st.integers(1, 9), val_fraction=st.floats(0.05, 0.95), side=st.sampled_from((8, 12, 16)))
 def test_folder_training_takes_any_batch_size_with_any_data_size(model, recipe, per_class, batch, max_train,
-                                                                 val_fraction):
+                                                                 val_fraction, side):
     with sandbox() as root:
         for label, count in enumerate(per_class):  # two class folders of tiny photos, one colour each
             (root / "out" / "photos" / f"c{label}").mkdir(parents=True)
             for i in range(count):
                 path = root / "out" / "photos" / f"c{label}" / f"{i}.png"
                 path.write_bytes(hostile.image_bytes("RGB", 12, 10, seed=label * 10 + i))
-        argv = ["train", "--quiet", "--epochs", "1", "--device", "cpu", "--precision", "fp32", "--image-size", "16",
+        argv = ["train", "--quiet", "--epochs", "1", "--device", "cpu", "--precision", "fp32", f"--image-size={side}",
                 "--model", model, "--recipe", recipe, f"--batch-size={batch}", f"--val-fraction={val_fraction}",
                 "--data-dir", str(root / "out" / "photos"), "--out", str(root / "out" / "run")]
         code, err = run_cli(argv + ([f"--max-train-images={max_train}"] if max_train else []), root)
@@ -220,3 +221,15 @@ def test_any_damaged_checkpoint_is_used_or_refused_in_one_line(trained_run, key,
         run_cli(["evaluate", str(path)], root)
         run_cli(["predict", str(path), str(image)], root)
         run_cli(["train", "--resume", str(run), "--epochs", "2", "--quiet"], root)
+
+
+def test_an_image_size_the_model_shrinks_to_nothing_is_refused_up_front():
+    """speedrun pools 8 px down to 0×0 (torch: "Output size is too small", exit 70 before); tudui pools adaptively."""
+    from torchstart.config import TrainConfig
+    from torchstart.errors import ConfigError
+    from torchstart.training.build import check_image_size
+
+    with pytest.raises(ConfigError, match=r"--image-size 8 is too small for model speedrun.*--image-size 12 or more"):
+        check_image_size(TrainConfig(model="speedrun", image_size=8))
+    check_image_size(TrainConfig(model="speedrun", image_size=12))
+    check_image_size(TrainConfig(model="tudui", image_size=8))

@@ -108,6 +108,37 @@ def check_batch_size(config: TrainConfig, world_size: int) -> None:
                       _("use --batch-size {batch} or more").format(batch=MIN_TRAIN_BATCH * world_size))
 
 
+SIDES_TO_TRY = (12, 16, 24, 32, 48, 64)  # image sides offered when --image-size is too small for a model
+
+
+def check_image_size(config: TrainConfig) -> None:
+    """Refuse, before any work, an --image-size the model's pooling shrinks to nothing (speedrun below 12 px,
+    vgg16 below 32): torch would stop in the first step with "Output size is too small".
+
+    A forward pass of two blank images tells, on the CPU in milliseconds at these sizes; from 64 px up every
+    registered model fits, so nothing is built there.
+    """
+    side = input_side(config)
+    if side >= SIDES_TO_TRY[-1]:
+        return
+    model = build_model(config.model, num_classes=2).eval()
+
+    def fits(px: int) -> bool:
+        try:
+            with torch.no_grad():
+                model(torch.zeros(2, 3, px, px))
+        except RuntimeError:
+            return False
+        return True
+
+    if fits(side):
+        return
+    smallest = next((px for px in SIDES_TO_TRY if px > side and fits(px)), SIDES_TO_TRY[-1])
+    raise ConfigError(_("--image-size {side} is too small for model {model}: its pooling layers shrink the picture to "
+                        "nothing").format(side=side, model=config.model),
+                      _("use --image-size {smallest} or more").format(smallest=smallest))
+
+
 def test_loader_for(test: ArraySplit, config: TrainConfig, norm: Normalization, device: torch.device,
                     max_batches: int | None = None) -> TensorLoader:
     """The test pass's loader: the run's batch size and memory layout.

@@ -62,7 +62,7 @@ def ranks_from_env(env: Mapping[str, str] = os.environ) -> Ranks:
 def per_rank_batch(global_batch: int, world_size: int) -> int:
     """Images per step on each rank; `--batch-size` is the global batch, summed over all ranks."""
     if global_batch % world_size:
-        nearest = world_size * max(1, global_batch // world_size)
+        nearest = world_size * max(2, global_batch // world_size)  # two images each: every model trains on them
         raise ConfigError(_("--batch-size {batch} cannot be split evenly over {processes} processes").format(
             batch=global_batch, processes=world_size),
             _("use a multiple of {processes}, e.g. --batch-size {nearest}").format(

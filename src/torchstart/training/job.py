@@ -38,7 +38,16 @@ from ..folder_lock import FolderLock
 from ..i18n import _
 from ..models import count_parameters
 from . import distributed
-from .build import Normalization, build_state, check_batch_size, fit_to_data, input_side, make_loaders, normalization
+from .build import (
+    Normalization,
+    build_state,
+    check_batch_size,
+    check_image_size,
+    fit_to_data,
+    input_side,
+    make_loaders,
+    normalization,
+)
 from .checkpoint import make_checkpoint
 from .distributed import Ranks, per_rank_batch, ranks_from_env
 from .engine import EpochRecord, EvalResult, History, TrainState, fit
@@ -77,6 +86,7 @@ def train(config: TrainConfig, *, resume: ResumePoint | None = None, overwrite: 
     ranks = ranks_from_env()
     per_rank_batch(config.batch_size, ranks.world_size)  # refuse an uneven split before any work
     check_batch_size(config, ranks.world_size)  # and a training batch of one image for a BatchNorm model
+    check_image_size(config)  # and pictures the model's pooling would shrink to nothing
     seed_everything(config.seed)
     device = distributed.start(ranks, pick_device(config.device))
     try:
