@@ -144,3 +144,13 @@ def test_under_torchrun_rank_0_alone_locks_and_every_rank_raises_its_refusal(tmp
     with pytest.raises(FolderBusy, match="held by PID 7"):
         job._hold(FolderLock(folder), Ranks(rank=1, world_size=2))
     assert not folder.exists()  # rank 1 neither made nor locked the folder
+
+
+def test_resume_of_a_run_still_in_its_first_epoch_names_the_process(tmp_path, capsys):
+    """No last.pt yet, but the run is alive: say who writes it, not "nothing to resume"."""
+    folder = tmp_path / "run"
+    with held_by_another_process(folder) as holder:
+        assert main(["train", "--resume", str(folder)]) == 2
+        assert f"being written by another torchstart process (PID {holder.pid}" in capsys.readouterr().err
+    assert main(["train", "--resume", str(folder)]) == 2  # the holder is gone: the plain reason again
+    assert "has no checkpoints/last.pt to resume from" in capsys.readouterr().err

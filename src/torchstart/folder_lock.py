@@ -90,6 +90,25 @@ class FolderLock:
         self.release()
 
 
+def refuse_if_busy(folder: Path | str, flag: str | None) -> None:
+    """FolderBusy when another process holds `folder` now; nothing is created, written or kept.
+
+    For a check that comes before taking the folder: `--resume` on a run whose first epoch is still running has no
+    last.pt yet, and "no epoch finished" would hide that the run is alive.
+    """
+    from filelock import FileLock, Timeout
+
+    path = Path(folder) / LOCK_FILE
+    if not path.is_file():
+        return
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise busy_error(Path(folder), flag) from None
+    lock.release()
+
+
 def holder_of(folder: Path, tries: int = 5) -> dict[str, Any] | None:
     """What the process holding `folder` wrote about itself; None when it says nothing readable.
 

@@ -27,6 +27,7 @@ from ..config import RESUMABLE_FIELDS, TRAIN_FLAGS, TrainConfig, config_value, w
 from ..data import ImageData
 from ..errors import CheckpointError, ConfigError
 from ..files import check_input, kind_of
+from ..folder_lock import refuse_if_busy
 from ..i18n import _
 from .checkpoint import DAMAGED_FIX, load_checkpoint, training_config, unwrap
 from .engine import EpochRecord, History, TrainState
@@ -56,6 +57,7 @@ def resume_point(run_dir: Path, **flags: Any) -> ResumePoint:
                           fix=_("pass a run directory, e.g. runs/<date-time>"))
     path = last_checkpoint_path(run_dir)
     if kind_of(path, "--resume", ConfigError) != "file":
+        refuse_if_busy(run_dir, None)  # a run still in its first epoch: name it, rather than "nothing to resume"
         raise ConfigError(_("{path} has no checkpoints/last.pt to resume from").format(path=run_dir),
                           missing_last_fix(run_dir))
     checkpoint = load_checkpoint(path)
