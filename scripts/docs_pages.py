@@ -93,6 +93,11 @@ PICTURE_LIST = [  # only pictures pages outside the chapters show: a chapter mak
         "en": f"`torchstart demo` on the `best.pt` of the same `{TRAIN_COMMAND}` run, after uploading an embedded bee "
               f"photo: the top classes (CIFAR-10 has no bees), the Grad-CAM heat map, and each layer's feature maps "
               f"below (a headless Chromium screenshot)."}),
+    Picture("course-site.png", ("README",), {
+        "zh": "`torchstart docs 9`：离线的课程网站上第 9 课的页面——代码、真实的输出、搜索框和中英文切换"
+              "（无头 Chromium 截图）。",
+        "en": "`torchstart docs 9`: lesson 9's page on the offline course site — the code, its real output, the "
+              "search box and the language switch (a headless Chromium screenshot)."}),
 ]
 
 

@@ -3,7 +3,8 @@
 
 - its curves.png;
 - `torchstart predict … --explain` with its weights on a real CIFAR-10 image;
-- the `torchstart demo` page after an upload, rendered by headless Chromium (tests/tools/headless_chromium.py).
+- the `torchstart demo` page after an upload, rendered by headless Chromium (tests/tools/headless_chromium.py);
+- lesson 9's page on the course site (`torchstart docs 9`), rendered the same way (it needs no training run).
 Every file is scaled and colour-reduced until it is small (MAX_PICTURE_BYTES in docs_pages). The chapters' figures
 are made with their pages (scripts/make_pages.py).
 """
@@ -102,4 +103,23 @@ def demo_screenshot(checkpoint: Path, photo: Path, path: Path) -> Path:
             raw = browser.screenshot(path)
     finally:
         app.close()
+    return save_small(Image.open(raw).copy(), raw)
+
+
+def site_screenshot(path: Path) -> Path:
+    """Lesson 9's page of the course site (`torchstart docs 9`), built from this checkout, through headless Chromium."""
+    from torchstart.data.cifar10 import cache_dir
+    from torchstart.tools.site.build import cached_site
+    from torchstart.tools.site.serve import start_server
+
+    server = start_server(cached_site(cache_dir() / "site").folder, port=None)
+    try:
+        with Chromium(find_chromium(), *SCREEN) as browser:
+            browser.goto(f"http://127.0.0.1:{server.server_address[1]}/lessons/09-conv.html")
+            browser.wait_for_text(["第 9 课"], timeout=TIMEOUT_S)
+            time.sleep(1)  # the fonts and the highlighted code settle
+            raw = browser.screenshot(path)
+    finally:
+        server.shutdown()
+        server.server_close()
     return save_small(Image.open(raw).copy(), raw)

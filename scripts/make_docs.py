@@ -62,7 +62,8 @@ def main_job(work: Path, images: Path) -> tuple[list[Path], dict[str, str]]:
     best = run / "checkpoints" / "best.pt"
     made = [pics.copy_small(run / "curves.png", images / "train-curves.png"),
             pics.explain_figure(best, images / "predict-explain.png"),
-            pics.demo_screenshot(best, dp.DEMO_PHOTO, images / "demo.png")]
+            pics.demo_screenshot(best, dp.DEMO_PHOTO, images / "demo.png"),
+            pics.site_screenshot(images / "course-site.png")]
     return made, printed
 
 

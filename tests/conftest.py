@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated data environment, tiny CIFAR-10 folders, and the real-data helper."""
+"""Shared fixtures: an isolated data environment, tiny CIFAR-10 folders, the real-data helper, the course site."""
 
 from __future__ import annotations
 
@@ -136,3 +136,29 @@ def lesson_run(tmp_path_factory):
         return runs[chapter.number, lang]
 
     return get
+
+
+def require_docs_extra() -> None:
+    """Skip without the [docs] extra (the course site); under CI=true fail (CI installs .[dev], which holds it)."""
+    from torchstart.errors import ConfigError
+    from torchstart.tools.site.build import require_engine
+
+    try:
+        require_engine()
+    except ConfigError as err:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{err} — CI must have it")
+        pytest.skip(str(err))
+
+
+@pytest.fixture(scope="session")
+def course_site(tmp_path_factory) -> tuple[Path, Path]:
+    """(a torchstart cache holding the course site, the site's folder), built once per test session (~5 s) and shared
+    by tests/tools/test_site*.py: `TORCHSTART_CACHE=<cache>` finds it."""
+    from torchstart.tools.site.build import cached_site
+
+    require_docs_extra()
+    cache = tmp_path_factory.mktemp("site-cache")
+    site = cached_site(cache / "site")
+    assert site.built
+    return cache, site.folder

@@ -206,7 +206,8 @@ def test_python_m_torchstart_is_guarded_for_spawned_workers(monkeypatch):
 
 # ---- Language, help, small things (issue #12) ----------------------------------------------------------------
 SUBCOMMANDS = ["train", "evaluate", "predict", "import-course-model", "lessons", "lesson", "exercises", "exercise",
-               "check", "hint", "solution", "demo", "export", "doctor", "board", "runs", "notebook", "config"]
+               "check", "hint", "solution", "demo", "export", "doctor", "board", "runs", "notebook", "docs",
+               "config"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -60,6 +60,19 @@ def find_chromium() -> str | None:
     return None
 
 
+def require_chromium() -> str:
+    """Chromium's path; a skip without it, or a failure under CI=true (.ci/run installs it with apt-get)."""
+    import pytest
+
+    path = find_chromium()
+    if path is None:
+        message = "chromium is not installed (.ci/run installs it with apt-get)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message + " — CI must have it")
+        pytest.skip(message)
+    return path
+
+
 class Chromium:
     """One headless browser with one page; use as a context manager so the process always ends."""
 
@@ -179,6 +192,19 @@ class Chromium:
             time.sleep(0.5)
             text = self.text()
         return text
+
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression on the page (a promise is awaited)."""
+        reply = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True},
+                          self.session)
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"{expression!r}: {reply['exceptionDetails'].get('text')}")
+        return reply["result"].get("value")
+
+    def type(self, selector: str, text: str) -> None:
+        """Focus the element matching `selector` and type `text` into it, as a keyboard would (input events)."""
+        self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
+        self.send("Input.insertText", {"text": text}, self.session)
 
     def screenshot(self, path: Path) -> Path:
         data = self.send("Page.captureScreenshot", {"format": "png"}, self.session)["data"]

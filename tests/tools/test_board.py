@@ -5,7 +5,6 @@ does (Ctrl-C = SIGINT); every server started here is stopped in a `finally`, lea
 """
 
 import json
-import os
 import shutil
 import signal
 import socket
@@ -18,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from headless_chromium import Chromium, find_chromium
+from headless_chromium import Chromium, require_chromium
 from PIL import Image
 
 from torchstart.cli import main
@@ -117,12 +116,7 @@ def test_the_data_api_serves_the_runs_tags_and_metrics_json_values(served):
 
 def test_chromium_renders_the_scalars_dashboard(served, tmp_path_factory, record_property):
     url, _, process = served
-    executable = find_chromium()
-    if executable is None:
-        message = "chromium is not installed (.ci/run installs it with apt-get)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message + " — CI must have it")
-        pytest.skip(message)
+    executable = require_chromium()
     run = f"{RUN}/tb"
     poll(f"{url}/data/plugin/scalars/tags", lambda t: run in t and all(tag in t[run] for tag in TAGS), process)
     screenshot = tmp_path_factory.mktemp("artifacts") / "tensorboard-scalars.png"

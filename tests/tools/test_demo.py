@@ -13,7 +13,7 @@ from PIL import Image
 pytest.importorskip("gradio")
 pytest.importorskip("pytorch_grad_cam")
 
-from headless_chromium import Chromium, find_chromium  # noqa: E402
+from headless_chromium import Chromium, require_chromium  # noqa: E402
 
 from conftest import CIFAR10_CLASSES as CLASSES  # noqa: E402
 from torchstart.inference import predict_images  # noqa: E402
@@ -53,11 +53,7 @@ def free_port() -> int:
 
 
 def test_a_browser_uploads_a_photo_and_reads_the_prediction(course_checkpoint, tmp_path_factory, record_property):
-    executable = find_chromium()
-    if executable is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("chromium is not installed (.ci/run installs it) — CI must have it")
-        pytest.skip("chromium is not installed")
+    executable = require_chromium()
     app, url = start_demo(course_checkpoint, port=free_port())
     assert url.startswith("http://127.0.0.1:")  # this machine only, unless --host/--share
     expected = next(iter(answer(load_checkpoint(course_checkpoint), examples()[1], None, "crop").probabilities))

@@ -295,7 +295,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     mode = "json" if args.json else "quiet" if args.quiet else "show"
     run_lesson(chapter, language(), args.out or default_out(chapter), mode)
     if mode == "show":
-        print(where_to_read(chapter, language()))
+        print(where_to_read(chapter))
     return 0
 
 

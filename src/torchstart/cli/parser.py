@@ -2,9 +2,9 @@
 
 A group of subcommands is a module with `add_commands(sub)` (adds its subparsers) and `COMMANDS` (command name →
 the function that runs it): commands.py (the course: train … lesson), ../exercises/commands.py, share_commands.py
-(demo, export), tool_commands.py (doctor, board, runs, notebook) and config_commands.py (config). A new group joins
-GROUPS below. Nothing here imports torch, so `torchstart --help` is instant; the parser is built after the language
-is chosen, so every help text is in the learner's language.
+(demo, export), tool_commands.py (doctor, board, runs, notebook), docs_commands.py (docs) and config_commands.py
+(config). A new group joins GROUPS below. Nothing here imports torch, so `torchstart --help` is instant; the parser
+is built after the language is chosen, so every help text is in the learner's language.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from .commands import COMMANDS as COURSE_COMMANDS
 from .commands import add_commands as add_course_commands
 from .config_commands import COMMANDS as CONFIG_COMMANDS
 from .config_commands import add_commands as add_config_commands
+from .docs_commands import COMMANDS as DOCS_COMMANDS
+from .docs_commands import add_commands as add_docs_commands
 from .share_commands import COMMANDS as SHARE_COMMANDS
 from .share_commands import add_commands as add_share_commands
 from .tool_commands import COMMANDS as TOOL_COMMANDS
@@ -40,7 +42,7 @@ ARGPARSE_MESSAGES = (
 # Each group of subcommands: (add its subparsers to `sub`, command name → function).
 GROUPS = ((add_course_commands, COURSE_COMMANDS), (add_exercise_commands, EXERCISE_COMMANDS),
           (add_share_commands, SHARE_COMMANDS), (add_tool_commands, TOOL_COMMANDS),
-          (add_config_commands, CONFIG_COMMANDS))
+          (add_docs_commands, DOCS_COMMANDS), (add_config_commands, CONFIG_COMMANDS))
 COMMANDS = {name: run for _add, table in GROUPS for name, run in table.items()}
 
 

@@ -43,12 +43,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     app, url = start_demo(args.checkpoint, host=args.host, port=args.port, share=args.share, resize=args.resize)
     print(_("demo of {checkpoint} at {url} — open it in a browser; Ctrl-C stops it").format(
         checkpoint=args.checkpoint, url=url), flush=True)
-    try:
-        serve_until_interrupted()
-    except KeyboardInterrupt:
-        print(_("demo stopped"), flush=True)
-    finally:
-        app.close()
+    serve_until_interrupted(_("demo stopped"), close=app.close)
     return 0
 
 

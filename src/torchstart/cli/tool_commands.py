@@ -67,10 +67,7 @@ def cmd_board(args: argparse.Namespace) -> int:
     url = start_board(logdir, args.host, args.port)
     print(_("TensorBoard at {url} showing {logdir} — open it in a browser; Ctrl-C stops it").format(
         url=url, logdir=logdir), flush=True)
-    try:
-        serve_until_interrupted()
-    except KeyboardInterrupt:
-        print(_("TensorBoard stopped"), flush=True)
+    serve_until_interrupted(_("TensorBoard stopped"))
     return 0
 
 

@@ -79,6 +79,7 @@ def cmd_exercise(args: argparse.Namespace) -> int:
         print(_("your previous file is kept as {path}").format(path=backup))
     print(_("wrote {path}: the task is at the top of the file. Replace each TODO with your code, then run: "
             "torchstart check {number}").format(path=path, number=exercise.number))
+    print(_("read the lesson it practises: torchstart docs {number}").format(number=exercise.number))
     return 0
 
 

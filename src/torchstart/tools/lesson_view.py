@@ -96,13 +96,13 @@ def run_lesson(chapter: Chapter, lang: str, out: Path, mode: str = "show", strea
     return run
 
 
-def where_to_read(chapter: Chapter, lang: str) -> str:
-    """The last line of a lesson: its page, and the exercise that goes with it."""
+def where_to_read(chapter: Chapter) -> str:
+    """The last line of a lesson: its page on the course site, and the exercise that goes with it."""
     if chapter.exercise is None:
-        return _("read it: {page}; the code alone: torchstart lesson {number} --code").format(
-            page=chapter.page(lang), number=chapter.number)
-    return _("read it: {page}; the code alone: torchstart lesson {number} --code; practise: torchstart exercise "
-             "{number}").format(page=chapter.page(lang), number=chapter.number)
+        return _("read it: torchstart docs {number}; the code alone: torchstart lesson {number} --code").format(
+            number=chapter.number)
+    return _("read it: torchstart docs {number}; the code alone: torchstart lesson {number} --code; practise: "
+             "torchstart exercise {number}").format(number=chapter.number)
 
 
 def listing(lang: str) -> str:
