@@ -18,6 +18,7 @@ from torchstart.config import recipe
 from torchstart.data import load_sample
 from torchstart.device import pick_device
 from torchstart.i18n import using
+from torchstart.training.checkpoint import load_checkpoint
 
 EPOCH_KEYS = {"epoch", "train_loss", "test_loss", "test_accuracy", "epoch_seconds", "elapsed_seconds",
               "train_images_per_s"}
@@ -68,6 +69,9 @@ def test_evaluate_json_agrees_with_training(trained_run, capsys):
     assert set(report["per_class_accuracy"]) == set(load_sample().classes)
     per_class_mean = sum(report["per_class_accuracy"].values()) / 10  # balanced test set: mean = accuracy
     assert per_class_mean == pytest.approx(report["accuracy"], abs=1e-9)
+    # precision auto (the fast recipe) was decided once; the checkpoint records the choice and evaluate repeats it
+    stored = load_checkpoint(trained_run / "checkpoints" / "best.pt")["config"]["precision"]
+    assert stored == metrics["precision"] == report["precision"] and stored in ("fp32", "bf16")
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])  # bf16: native on AMX/AVX512-BF16, emulated elsewhere

@@ -99,13 +99,33 @@ def test_describe_cpu():
 def test_cpu_auto_precision_is_bf16_only_where_the_cpu_multiplies_bf16(monkeypatch, flags, native, reason):
     monkeypatch.setattr(dev, "cpu_flags", lambda: frozenset(flags))
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    monkeypatch.setattr(dev, "bf16_speedup", lambda: 1.62)  # as measured with AMX
     assert dev.cpu_bf16()[0] is native and reason in dev.cpu_bf16()[1]
     assert dev.resolve_precision("auto", torch.device("cpu")) is (torch.bfloat16 if native else None)
-    expected = f"{'bf16' if native else 'fp32'} (auto: {dev.cpu_bf16()[1]})"
+    expected = f"{'bf16' if native else 'fp32'} (auto: {dev.cpu_bf16_pays()[1]})"
     assert dev.precision_line("auto", torch.device("cpu")) == expected
+    assert ("measured 1.62× the speed of fp32" in expected) is native
     assert dev.precision_line("fp32", torch.device("cpu")) == "fp32"  # asked for: no reason needed
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
     assert dev.resolve_precision("auto", torch.device("cpu")) is None  # a torch without oneDNN bf16 kernels
+
+
+def test_native_bf16_measured_slower_than_fp32_stays_fp32(monkeypatch):
+    """AVX512-BF16 with AMX hidden by a hypervisor: native flags, yet a bf16 step ran 0.69× as fast as fp32."""
+    monkeypatch.setattr(dev, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
+    monkeypatch.setattr(dev, "bf16_speedup", lambda: 0.69)
+    assert dev.resolve_precision("auto", torch.device("cpu")) is None
+    assert dev.precision_line("auto", torch.device("cpu")) == (
+        "fp32 (auto: this CPU has AVX512_BF16, but a bf16 step measured 0.69× the speed of fp32 here)")
+
+
+def test_the_bf16_measurement_is_a_ratio_and_leaves_the_seeded_generator_alone():
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    ratio = dev.bf16_speedup.__wrapped__()  # a fresh measurement, not the process's cached one
+    assert 0.05 < ratio < 50 and torch.equal(torch.rand(3), expected)
 
 
 def test_cpu_flags_are_read_from_this_machine():

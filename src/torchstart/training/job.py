@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from ..config import TrainConfig, to_dict
+from ..config import TrainConfig, to_dict, with_overrides
 from ..data import ImageData, TensorLoader, find_data
 from ..device import (
     DeviceInfo,
@@ -30,6 +30,7 @@ from ..device import (
     pick_device,
     precision_line,
     precision_name,
+    resolve_precision,
     seed_everything,
 )
 from ..errors import PeerLost, ResourceError, TorchstartError, TrainingDiverged, TrainingInterrupted
@@ -90,11 +91,12 @@ def train(config: TrainConfig, *, resume: ResumePoint | None = None, overwrite: 
     seed_everything(config.seed)
     device = distributed.start(ranks, pick_device(config.device))
     try:
+        config, precision = settle_precision(config, device, ranks)
         if not ranks.is_main:
             report, on_epoch = (lambda line: None), None
         with ExitStack() as held:  # rank 0 holds the run directory until the job ends, however it ends
             run = _claim_run_dir(config, ranks, resume, overwrite, report, held)
-            return _train(config, run, ranks, device, resume, report, on_epoch)
+            return _train(config, run, ranks, device, resume, report, on_epoch, precision)
     finally:
         distributed.stop()
 
@@ -132,8 +134,19 @@ def _hold(lock: FolderLock, ranks: Ranks) -> None:
         raise refusal
 
 
+def settle_precision(config: TrainConfig, device: torch.device, ranks: Ranks) -> tuple[TrainConfig, str]:
+    """`config` with precision auto replaced by what it picks here (rank 0 decides for all), and the line that
+    says it. The run's checkpoints then record the choice: `evaluate` and `--resume` repeat it rather than
+    measure again (on a CPU auto measures bf16 against fp32, see device.cpu_bf16_pays)."""
+    if config.precision != "auto":
+        return config, precision_line(config.precision, device)
+    chosen, line = distributed.share((precision_name(resolve_precision("auto", device)),
+                                      precision_line("auto", device)) if ranks.is_main else None, ranks)
+    return with_overrides(config, precision=chosen), line
+
+
 def _train(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device, resume: ResumePoint | None,
-           report: Report, on_epoch: Callable[[EpochRecord], None] | None) -> TrainResult:
+           report: Report, on_epoch: Callable[[EpochRecord], None] | None, precision: str) -> TrainResult:
     configure_backends(device)
     # 1. data: what --data-dir holds (or the search), and how its pixels are standardised
     data = find_data(config.data.data_dir, config.data.download, image_size=input_side(config),
@@ -154,7 +167,7 @@ def _train(config: TrainConfig, run: RunDir, ranks: Ranks, device: torch.device,
                         steps_per_epoch=len(train_loader))
     history = restore(state, resume.checkpoint) if resume is not None else History()  # after model init: RNG
     info = describe_device(device)
-    for line in setup_lines(config, info, state, len(train_loader), ranks.world_size, start):
+    for line in setup_lines(config, info, state, len(train_loader), ranks.world_size, start, precision):
         report(line)
     report(_("run directory: {path} (resuming after epoch {epoch})").format(path=run.path, epoch=len(history.epochs))
            if resume else _("run directory: {path}").format(path=run.path))
@@ -239,11 +252,10 @@ def epoch_checkpoint(config: TrainConfig, data: ImageData, norm: Normalization, 
 
 
 def setup_lines(config: TrainConfig, info: DeviceInfo, state: TrainState, steps: int, world_size: int,
-                start: StartingPoint | None) -> list[str]:
-    """What a run says about itself before the first step: device, schedule, model, starting weights."""
+                start: StartingPoint | None, precision: str) -> list[str]:
+    """What a run says about itself before the first step: device, precision (and why), schedule, model, start."""
     batch = str(config.batch_size) if world_size == 1 else _("{batch} ({processes} processes × {each})").format(
         batch=config.batch_size, processes=world_size, each=config.batch_size // world_size)
-    precision = precision_line(config.precision, torch.device(info.device))
     lines = [_("device: {device} ({name}), precision {precision}; recipe {recipe}: {epochs} epochs × {steps} steps "
                "of {batch}, {optimizer} lr {lr}; model {model} ({parameters} parameters)").format(
         device=info.device, name=info.name, precision=precision, recipe=config.recipe, epochs=config.epochs,
