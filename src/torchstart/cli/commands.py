@@ -221,8 +221,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return _predict_and_explain(args)
     predictions = predict_images(args.checkpoint, args.images, args.topk, args.device, resize=args.resize)
     if args.json:
-        print(json.dumps({"classes": list(predictions[0].classes),  # not text
-                          "predictions": [p.to_dict() for p in predictions]}))
+        payload = {"classes": list(predictions[0].classes), "predictions": [p.to_dict() for p in predictions]}
+        print(json.dumps(payload))
         return 0
     for p in predictions:
         print(_top_line(p.image, p.top))
