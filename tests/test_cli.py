@@ -210,7 +210,7 @@ def test_python_m_torchstart_is_guarded_for_spawned_workers(monkeypatch):
 
 # ---- Language, help, small things (issue #12) ----------------------------------------------------------------
 SUBCOMMANDS = ["train", "evaluate", "predict", "import-course-model", "lessons", "lesson", "exercises", "exercise",
-               "check", "hint", "solution", "demo", "export", "doctor", "board", "runs", "notebook", "docs",
+               "check", "hint", "solution", "next", "demo", "export", "doctor", "board", "runs", "notebook", "docs",
                "config"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -266,8 +266,11 @@ def test_errors_and_output_follow_lang(capsys):
 
 
 def test_a_lesson_by_its_chinese_name(tmp_path, capsys):
+    from torchstart.cli.user_config import lessons_run
+
     assert main(["lesson", "卷积", "--json", "--out", str(tmp_path)]) == 0
     assert json.loads(capsys.readouterr().out)["lesson"] == "conv"
+    assert list(lessons_run()) == ["conv"]  # remembered for `torchstart lessons` and `torchstart next`
 
 
 def test_the_cli_s_resize_choices_are_the_checkpoint_s():

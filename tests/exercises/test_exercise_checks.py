@@ -71,3 +71,18 @@ def test_a_planted_mistake_fails_with_its_own_hint(outcomes, exercise, index, mi
     assert outcome.problem is None and outcome.exit_code == 1, outcome.detail
     hints = [r.hint for r in outcome.results if not r.ok]
     assert any(mistake.expect in hint for hint in hints), hints
+
+
+def test_a_mistake_found_on_generated_inputs_names_the_smallest_one(outcomes):
+    conv = next(e for e in EXERCISES if e.name == "conv")
+    index = next(i for i, m in enumerate(module(conv).MISTAKES) if m.new == "kh = kw = kernel.shape[0]")
+    hints = [r.hint for r in outcomes["conv", f"mistake {index}"].results if not r.ok]
+    assert hints == ["with stride=1, padding=0 your output has shape (1, 2), expected (1, 1): each side is ⌊(size + "
+                     "2·padding − kernel) / stride⌋ + 1, with the kernel's own height and width (image [[0, 0]], "
+                     "kernel [[0, 0]])"]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)
+def test_every_hint_is_about_one_of_the_exercise_s_checks(exercise):
+    assert len(exercise.text.hint_checks) == len(exercise.hints)
+    assert all(1 <= about <= len(module(exercise).CHECKS) for about in exercise.text.hint_checks)

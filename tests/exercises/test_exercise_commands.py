@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 
@@ -74,13 +75,13 @@ def test_check_records_progress_and_exercises_shows_it(tmp_path, capsys):
     run("exercise", "9", "--dir", str(folder))
     assert run("check", "9", "--dir", str(folder)) == 1
     out = capsys.readouterr().out
-    assert out.count("✗") == 5 and "0 of 5 checks passed" in out
+    assert out.count("✗") == 6 and "0 of 6 checks passed" in out
     mine = tmp_path / "mine.py"
     mine.write_text(solution_text(CONV), encoding="utf-8")
     assert run("check", "conv", str(mine), "--dir", str(folder)) == 0
-    assert "all 5 checks passed" in capsys.readouterr().out
+    assert "all 6 checks passed" in capsys.readouterr().out
     progress = json.loads((folder / ".progress.json").read_text(encoding="utf-8"))
-    assert progress["exercises"]["conv"]["status"] == "passed" and progress["exercises"]["conv"]["checks"] == 5
+    assert progress["exercises"]["conv"]["status"] == "passed" and progress["exercises"]["conv"]["checks"] == 6
     assert run("exercises", "--dir", str(folder)) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[8].split()[:3] == ["9", "conv", "passed"] and rows[0].split()[:4] == ["1", "env", "not", "started"]
@@ -112,7 +113,7 @@ def test_a_hint_in_chinese(tmp_path, capsys):
     with using("zh"):
         run("hint", "conv", "--dir", str(tmp_path))
     out = capsys.readouterr().out
-    assert out.startswith("练习 9（conv）的第 1 条提示，共 3 条：") and CONV.hints[0].zh in out
+    assert out.startswith("练习 9（conv）的第 1 条提示，共 5 条：") and CONV.hints[0].zh in out
 
 
 def test_solution_prints_a_complete_file_on_stdout_and_a_note_on_stderr(capsys):
@@ -130,3 +131,77 @@ def test_the_commands_and_the_checker_side_load_no_torch():
              "print('torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "False"
+
+
+def _outcome(*oks: bool):
+    from torchstart.exercises.check import Outcome, Result
+
+    return Outcome(results=[Result(f"check {i}", ok, None if ok else f"hint of check {i}")
+                            for i, ok in enumerate(oks, start=1)])
+
+
+def test_a_pass_holds_when_another_file_fails_and_the_listing_shows_task_status_and_day(tmp_path, capsys):
+    from torchstart.exercises.progress import load, record_check
+
+    folder = tmp_path / "exercises"
+    run("exercise", "9", "--dir", str(folder))
+    record_check(folder, CONV, _outcome(True, True, True, True, True), folder / CONV.file_name)
+    passed_on = load(folder)["conv"].passed_on
+    assert passed_on and load(folder)["conv"].status == "passed"
+    record_check(folder, CONV, _outcome(True, True, True, False, False), tmp_path / "scratch.py")
+    entry = load(folder)["conv"]
+    assert (entry.status, entry.passed_on, entry.last, entry.passed, entry.failed) == (
+        "passed", passed_on, "failing", 3, 4)
+    assert entry.file == str(tmp_path / "scratch.py") and entry.seen == "check 4 — hint of check 4"
+    capsys.readouterr()
+    run("exercises", "--dir", str(folder))
+    rows = capsys.readouterr().out.splitlines()
+    assert re.split(r"\s{2,}", rows[8].strip())[:4] == ["9", "conv", "passed; last check 3/5", passed_on]
+    assert CONV.task.en[:30] in rows[8] and max(len(row) for row in rows[:len(EXERCISES)]) <= 120
+    assert rows[len(EXERCISES)] == f"1 of {len(EXERCISES)} exercises passed"
+
+
+def test_hint_starts_at_the_hints_of_the_first_failed_check_and_all_shows_every_one(tmp_path, capsys):
+    from torchstart.exercises.progress import record_check
+
+    folder = tmp_path / "exercises"
+    failing = next(n for n in range(2, 6) if CONV.text.first_hint_for(n) > 0)  # a check with hints of its own
+    oks = [n < failing for n in range(1, 6)]
+    record_check(folder.parent, CONV, _outcome(*oks), tmp_path / "09_conv.py")
+    folder = folder.parent
+    assert run("hint", "9", "--dir", str(folder)) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = CONV.text.first_hint_for(failing)
+    assert lines[0] == f"your last check ({tmp_path / '09_conv.py'}) failed at: check {failing} — hint of check " \
+                       f"{failing}"
+    assert lines[1] == f"hint {start + 1} of {len(CONV.hints)} for exercise 9 (conv): {CONV.hints[start].en}"
+    assert run("hint", "9", "--all", "--dir", str(folder)) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert [line.split(": ", 1)[1] for line in shown] == [h.en for h in CONV.hints]
+
+
+def test_next_names_the_first_lesson_not_run_and_the_first_exercise_not_passed(tmp_path, capsys):
+    from torchstart.cli import main
+    from torchstart.cli.user_config import record_lesson
+    from torchstart.exercises.progress import record_check
+
+    folder = tmp_path / "exercises"
+    assert main(["next", "--dir", str(folder)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "next lesson: torchstart lesson 1 (env: check torch versions and available accelerators, and compute once "
+        "on the chosen device)", "next exercise: torchstart exercise 1 (env: write environment(): a dict with "
+        "torch's version and whethe…)"]
+    record_lesson("env")
+    run("exercise", "1", "--dir", str(folder))
+    record_check(folder, find_exercise(1), _outcome(True, True, True), folder / "01_env.py")
+    run("exercise", "2", "--dir", str(folder))
+    capsys.readouterr()
+    assert main(["next", "--dir", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("next lesson: torchstart lesson 2 (dir_help:")
+    assert lines[1] == (f"next exercise: torchstart check 2 ({folder / '02_dir_help.py'}, not checked yet); "
+                        "stuck? torchstart hint 2")
+    assert main(["lessons"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].startswith("✓  1  env") and rows[1].startswith("   2  dir_help")
+    assert "torchstart next" in rows[-2]

@@ -7,7 +7,15 @@ import pytest
 from nbclient import NotebookClient
 
 from torchstart.exercises import EXERCISES, find_exercise
-from torchstart.exercises.docs import BEGIN, END, exercise_table, page, page_with_table
+from torchstart.exercises.docs import (
+    BEGIN,
+    CHAPTER_END,
+    END,
+    chapter_page_with_exercise,
+    exercise_table,
+    page,
+    page_with_table,
+)
 from torchstart.exercises.notebook import default_notebook_path, exercise_notebook
 from torchstart.exercises.starter import solution_text, starter_text
 
@@ -31,7 +39,7 @@ def test_the_notebook_runs_in_a_kernel_and_its_check_passes_with_the_solution(tm
     NotebookClient(notebook, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     output = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
-    assert "all 4 checks passed" in output and (tmp_path / exercise.file_name).is_file()
+    assert "all 5 checks passed" in output and (tmp_path / exercise.file_name).is_file()
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -41,3 +49,11 @@ def test_the_docs_page_lists_every_exercise_with_its_checks_and_mistakes(lang):
     table = exercise_table(lang)
     assert BEGIN in text and END in text and len(table.splitlines()) == 2 + len(EXERCISES)
     assert "145,578" in table and "✓" in table
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_chapter_page_ends_with_its_exercise_as_the_checks_have_it(lang):
+    for exercise in EXERCISES:
+        text = exercise.chapter.page(lang).read_text(encoding="utf-8")
+        assert chapter_page_with_exercise(text, exercise, lang) == text, "run: python -m torchstart.exercises.docs"
+        assert text.rstrip().endswith(CHAPTER_END) and f"torchstart check {exercise.number}" in text

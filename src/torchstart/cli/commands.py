@@ -276,8 +276,9 @@ def cmd_import_course_model(args: argparse.Namespace) -> int:
 def cmd_lessons(args: argparse.Namespace) -> int:
     from ..i18n import language
     from ..tools.lesson_view import listing
+    from .user_config import lessons_run
 
-    print(listing(language()))
+    print(listing(language(), frozenset(lessons_run())))
     print(_("run one: torchstart lesson NUMBER|NAME [--code | --quiet | --json]"))
     return 0
 
@@ -287,6 +288,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
     from ..course.literate import code
     from ..i18n import language
     from ..tools.lesson_view import default_out, run_lesson, where_to_read
+    from .user_config import record_lesson
 
     chapter = find_chapter(args.lesson)
     if args.code:
@@ -294,6 +296,7 @@ def cmd_lesson(args: argparse.Namespace) -> int:
         return 0
     mode = "json" if args.json else "quiet" if args.quiet else "show"
     run_lesson(chapter, language(), args.out or default_out(chapter), mode)
+    record_lesson(chapter.name)
     if mode == "show":
         print(where_to_read(chapter))
     return 0

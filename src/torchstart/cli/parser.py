@@ -22,6 +22,8 @@ from .config_commands import COMMANDS as CONFIG_COMMANDS
 from .config_commands import add_commands as add_config_commands
 from .docs_commands import COMMANDS as DOCS_COMMANDS
 from .docs_commands import add_commands as add_docs_commands
+from .progress_commands import COMMANDS as PROGRESS_COMMANDS
+from .progress_commands import add_commands as add_progress_commands
 from .share_commands import COMMANDS as SHARE_COMMANDS
 from .share_commands import add_commands as add_share_commands
 from .tool_commands import COMMANDS as TOOL_COMMANDS
@@ -41,6 +43,7 @@ ARGPARSE_MESSAGES = (
 
 # Each group of subcommands: (add its subparsers to `sub`, command name → function).
 GROUPS = ((add_course_commands, COURSE_COMMANDS), (add_exercise_commands, EXERCISE_COMMANDS),
+          (add_progress_commands, PROGRESS_COMMANDS),
           (add_share_commands, SHARE_COMMANDS), (add_tool_commands, TOOL_COMMANDS),
           (add_docs_commands, DOCS_COMMANDS), (add_config_commands, CONFIG_COMMANDS))
 COMMANDS = {name: run for _add, table in GROUPS for name, run in table.items()}

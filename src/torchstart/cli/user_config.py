@@ -12,6 +12,7 @@ Writes are atomic (files.atomic_write): a crash or a full disk leaves the old fi
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,20 @@ def remember_once(key: str) -> bool:
     except ConfigError:
         return False
     return True
+
+
+LESSONS_KEY = "lessons_run"  # {"conv": "2026-05-01", …}: the day each lesson last ran to its end
+
+
+def lessons_run() -> dict[str, str]:
+    """The lessons this user has run to the end (name → ISO day); {} when none or the file is not ours."""
+    runs = load().get(LESSONS_KEY)
+    return {str(k): str(v) for k, v in runs.items()} if isinstance(runs, dict) else {}
+
+
+def record_lesson(name: str) -> None:
+    """Remember that lesson `name` ran today; a folder that cannot be written only means it is not remembered."""
+    try:
+        save(LESSONS_KEY, {**lessons_run(), name: date.today().isoformat()})
+    except ConfigError:
+        pass

@@ -55,6 +55,14 @@ class ExerciseText:
     expect: Words  # what a correct answer produces
     hints: tuple[Words, ...]  # shown one at a time by `torchstart hint`, the gentlest first
     time_limit: float = 30.0  # seconds for the whole check, the child's import of torch included
+    hint_checks: tuple[int, ...] = ()  # the check (1, 2, …) each hint is about; `hint` starts at the failed one
+
+    def first_hint_for(self, check: int) -> int:
+        """The index of the first hint about check number `check`; without one, of the last hint about an earlier
+        check (the nearest help), else 0."""
+        exact = [i for i, about in enumerate(self.hint_checks) if about == check]
+        earlier = [i for i, about in enumerate(self.hint_checks) if about < check]
+        return exact[0] if exact else earlier[-1] if earlier else 0
 
 
 @dataclass(frozen=True)
@@ -94,7 +102,11 @@ def _exercise(table: dict | None) -> ExerciseText | None:
     if not table:
         return None
     hints = tuple(Words(zh, en) for zh, en in zip(table["hints"]["zh"], table["hints"]["en"], strict=True))
-    return ExerciseText(_words(table, "task"), _words(table, "expect"), hints, float(table.get("time_limit", 30)))
+    about = tuple(table["hints"].get("checks", ()))
+    if about and len(about) != len(hints):
+        raise ValueError(f"[exercise.hints] checks has {len(about)} numbers for {len(hints)} hints")
+    return ExerciseText(_words(table, "task"), _words(table, "expect"), hints, float(table.get("time_limit", 30)),
+                        about)
 
 
 def read_chapter(folder: Path) -> Chapter:

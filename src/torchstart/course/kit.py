@@ -14,15 +14,17 @@ These modules run in the checker's child process only; the CLI never imports the
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 import torch
+from hypothesis import HealthCheck, Phase, given, settings
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from ..data import CIFAR10_MEAN, CIFAR10_STD, load_sample
@@ -145,6 +147,26 @@ def counting_calls() -> Iterator[Calls]:
         hook.remove()
 
 
+def once_per_batch(calls: Calls, batches: int) -> None:
+    """Wrong unless step() ran once per batch and zero_grad() at least as often (the course's training step)."""
+    if calls.steps != batches:
+        raise Wrong(_("optimizer.step() ran {steps} times for {batches} batches: call it once per batch").format(
+            steps=calls.steps, batches=batches))
+    if calls.zero_grads < calls.steps:
+        raise Wrong(_("optimizer.zero_grad() ran {zero} times for {steps} steps: call it every step, or the "
+                      "gradients of earlier batches add up").format(zero=calls.zero_grads, steps=calls.steps))
+
+
+def evaluation_mode(forwards: Forwards, what: str) -> None:
+    """Wrong unless every forward call of `what` ran in eval mode with autograd off."""
+    if forwards.in_train_mode:
+        raise Wrong(_("{what} ran the model in training mode: call model.eval() first — Dropout drops values at "
+                      "random and BatchNorm uses the batch's statistics until you do").format(what=what))
+    if forwards.with_grad:
+        raise Wrong(_("{what} ran the model with autograd recording: wrap it in `with torch.no_grad():` — nothing "
+                      "is learnt there, and the graphs only cost memory").format(what=what))
+
+
 @contextmanager
 def seeded(seed: int = 0) -> Iterator[None]:
     """torch's random state fixed inside the block and restored after it, so checks do not disturb each other."""
@@ -154,6 +176,96 @@ def seeded(seed: int = 0) -> Iterator[None]:
         yield
     finally:
         torch.random.set_rng_state(state)
+
+
+@dataclass
+class Forwards:
+    """How the model ran: one (model.training, gradients recorded) pair per forward call."""
+
+    calls: list[tuple[bool, bool]] = field(default_factory=list)
+
+    @property
+    def in_train_mode(self) -> int:
+        return sum(training for training, _grad in self.calls)
+
+    @property
+    def with_grad(self) -> int:
+        return sum(grad for _training, grad in self.calls)
+
+
+@contextmanager
+def watching(model: torch.nn.Module) -> Iterator[Forwards]:
+    """Record the mode (train/eval) and whether autograd recorded, for every forward call of `model` in the block."""
+    forwards = Forwards()
+    handle = model.register_forward_pre_hook(
+        lambda module, args: forwards.calls.append((module.training, torch.is_grad_enabled())))
+    try:
+        yield forwards
+    finally:
+        handle.remove()
+
+
+def dropout_batchnorm_model(seed: int) -> torch.nn.Module:
+    """A small CIFAR-10 CNN with BatchNorm and Dropout, whose outputs depend on train() / eval() — so a loop that
+    forgets the switch gets other numbers, not the same ones by luck. (B, 3, 32, 32) → (B, 10)."""
+    from torch import nn
+
+    with seeded(seed):
+        return nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.3), nn.Linear(16 * 8 * 8, 10))
+
+
+def _learner_tree(module: ModuleType) -> ast.Module:
+    """The learner's file as a syntax tree, without its `if __name__ == "__main__":` block (trying things there is
+    fine)."""
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    tree.body = [node for node in tree.body if not (isinstance(node, ast.If) and "__main__" in ast.unparse(node.test))]
+    return tree
+
+
+def torch_calls(module: ModuleType, forbidden: set[str]) -> list[tuple[str, int]]:
+    """(name, line) of every use of a forbidden torch function or class in the learner's file: `F.conv2d`,
+    `nn.Conv2d`, `torch.relu`, or a name imported from a module (`from torch.nn.functional import conv2d`)."""
+    found = []
+    for node in ast.walk(_learner_tree(module)):
+        if isinstance(node, ast.Attribute) and node.attr in forbidden:
+            found.append((ast.unparse(node), node.lineno))
+        elif isinstance(node, ast.ImportFrom):
+            found += [(f"{node.module}.{alias.name}", node.lineno) for alias in node.names if alias.name in forbidden]
+        elif isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names if alias.name in forbidden]
+    return sorted(found, key=lambda item: item[1])
+
+
+def by_hand(forbidden: set[str], what: str, probe: Callable[[ModuleType], object]) -> Callable[[ModuleType], None]:
+    """A check that the learner wrote `what` (N_()) by hand: no forbidden call anywhere in the file (AST, not text).
+    `probe` calls the learner's functions once on a tiny input first, so a TODO still there fails this check too."""
+    def check(ex: ModuleType) -> None:
+        probe(ex)
+        used = torch_calls(ex, forbidden)
+        if used:
+            name, line = used[0]
+            raise Wrong(_("line {line} uses {name}: this exercise is to write {what} by hand — the check compares "
+                          "yours with torch's own").format(line=line, name=name, what=_(what)))
+    return check
+
+
+def generated(strategy, compare: Callable[..., None], examples: int = 30) -> None:
+    """Run `compare(*case)` on `examples` inputs Hypothesis draws from `strategy` (the same ones every run). A
+    failing input is shrunk to the smallest one that still fails, whose Wrong (naming it) is what the learner reads."""
+    @settings(max_examples=examples, derandomize=True, database=None, deadline=None, report_multiple_bugs=False,
+              phases=(Phase.explicit, Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
+              print_blob=False)
+    @given(strategy)
+    def run(case) -> None:
+        compare(*case)
+
+    try:
+        run()
+    except BaseException as err:  # Hypothesis notes the falsifying example on the error: the hint names it already
+        if hasattr(err, "__notes__"):
+            del err.__notes__
+        raise
 
 
 # Errors torch raises for the mistakes beginners make most, each with what it usually means.

@@ -21,7 +21,7 @@ def _add_key(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("exercise", metavar="NAME|NUMBER", help=_("the lesson's number or name, e.g. 9 or conv"))
 
 
-def _add_dir(parser: argparse.ArgumentParser) -> None:
+def add_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, metavar="FOLDER",
                         help=_("the folder with your exercise files and your progress (default: exercises)"))
 
@@ -29,7 +29,7 @@ def _add_dir(parser: argparse.ArgumentParser) -> None:
 def add_exercise_commands(sub) -> None:
     """Add the five exercise commands to the CLI's subparsers."""
     listing = sub.add_parser("exercises", help=_("list the exercises, one per chapter, with your progress"))
-    _add_dir(listing)
+    add_dir(listing)
 
     exercise = sub.add_parser("exercise", help=_("write a chapter's exercise file for you to fill in"),
                               description=_("Write exercises/NN_name.py: the task in Chinese and English, the "
@@ -38,7 +38,7 @@ def add_exercise_commands(sub) -> None:
     _add_key(exercise)
     exercise.add_argument("--force", action="store_true",
                           help=_("start over: replace your file (the old one is kept aside as <name>.old-<time>)"))
-    _add_dir(exercise)
+    add_dir(exercise)
 
     check = sub.add_parser("check", help=_("check your exercise file: one line per check, ✓ or ✗ with a hint"),
                            description=_("Run your file in a separate Python with a time limit and check it against "
@@ -49,11 +49,14 @@ def add_exercise_commands(sub) -> None:
                        help=_("the file to check (default: exercises/NN_name.py)"))
     check.add_argument("--time-limit", type=float, metavar="SECONDS",
                        help=_("stop the file after this many seconds (default: the exercise's own limit)"))
-    _add_dir(check)
+    add_dir(check)
 
-    hint = sub.add_parser("hint", help=_("the next hint for an exercise, one at a time"))
+    hint = sub.add_parser("hint", help=_("the next hint for an exercise, one at a time"),
+                          description=_("One hint at a time, starting from the hints about the first check that "
+                                        "failed in your last `torchstart check`."))
     _add_key(hint)
-    _add_dir(hint)
+    hint.add_argument("--all", action="store_true", help=_("show every hint of the exercise at once"))
+    add_dir(hint)
 
     solution = sub.add_parser("solution", help=_("print a complete reference solution (to stdout)"),
                               description=_("Print one correct answer as a complete file: "
@@ -69,12 +72,13 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def cmd_exercise(args: argparse.Namespace) -> int:
-    from .progress import update
+    from .progress import Entry, load, update
     from .starter import write_starter
 
     exercise = find_exercise(args.exercise)
     path, backup = write_starter(exercise, args.dir, force=args.force)
-    update(args.dir, exercise, status="started", passed=0, checks=0)
+    if load(args.dir).get(exercise.name, Entry()).status != "passed":  # a fresh start does not undo a pass
+        update(args.dir, exercise, status="started", passed=0, checks=0)
     if backup is not None:
         print(_("your previous file is kept as {path}").format(path=backup))
     print(_("wrote {path}: the task is at the top of the file. Replace each TODO with your code, then run: "
@@ -106,22 +110,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     outcome = run_check(exercise, path, time_limit=args.time_limit)
     print(format_outcome(exercise, path, outcome))
     if args.dir.is_dir():  # progress lives beside the exercise files; checking a file elsewhere creates no folder
-        record_check(args.dir, exercise, sum(r.ok for r in outcome.results), len(outcome.results),
-                     outcome.exit_code)
+        record_check(args.dir, exercise, outcome, path)
     return outcome.exit_code
+
+
+def _hint_line(exercise: Exercise, index: int) -> str:
+    return _("hint {index} of {count} for exercise {number} ({name}): {hint}").format(
+        index=index + 1, count=len(exercise.hints), number=exercise.number, name=exercise.name,
+        hint=str(exercise.hints[index]))
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
     from .progress import Entry, load, update
 
     exercise = find_exercise(args.exercise)
-    hints = exercise.hints
-    index = min(load(args.dir).get(exercise.name, Entry()).hints, len(hints) - 1)  # past the end: the last again
-    print(_("hint {index} of {count} for exercise {number} ({name}): {hint}").format(
-        index=index + 1, count=len(hints), number=exercise.number, name=exercise.name, hint=str(hints[index])))
+    hints, entry = exercise.hints, load(args.dir).get(exercise.name, Entry())
+    if entry.failed and entry.last != "passed" and entry.hints == exercise.text.first_hint_for(entry.failed):
+        print(_("your last check ({file}) failed at: {seen}").format(file=entry.file, seen=entry.seen))
+    if args.all:
+        print("\n".join(_hint_line(exercise, index) for index in range(len(hints))))
+        return 0
+    index = min(entry.hints, len(hints) - 1)  # past the end: the last again
+    print(_hint_line(exercise, index))
     update(args.dir, exercise, hints=index + 1)
     if index + 1 < len(hints):
-        print(_("another one: torchstart hint {number}").format(number=exercise.number))
+        print(_("another one: torchstart hint {number} (all of them: --all)").format(number=exercise.number))
     else:
         print(_("that was the last hint; torchstart solution {number} shows one complete answer").format(
             number=exercise.number))

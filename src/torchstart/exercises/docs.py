@@ -1,9 +1,11 @@
-"""The exercise table of docs/{zh,en}/exercises.md, generated from the registry and the check modules.
+"""The exercise table of docs/{zh,en}/exercises.md and the exercise at the end of each chapter's page, generated
+from the registry and the check modules.
 
     python -m torchstart.exercises.docs      # rewrites the block between <!-- BEGIN exercises --> and <!-- END … -->
+                                             # in the docs, and <!-- BEGIN exercise --> … in every chapter page
 
 tests/exercises checks that the committed pages hold what this makes, so the docs list exactly the exercises,
-checks and recognised mistakes the code has.
+checks and recognised mistakes the code has. scripts/make_pages.py adds the chapter's block to the pages it makes.
 """
 
 from __future__ import annotations
@@ -15,6 +17,16 @@ from . import EXERCISES, Exercise
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"  # src/torchstart/exercises/docs.py → <checkout>/docs
 BEGIN, END = "<!-- BEGIN exercises -->", "<!-- END exercises -->"
+CHAPTER_BEGIN, CHAPTER_END = "<!-- BEGIN exercise -->", "<!-- END exercise -->"
+CHAPTER_WORDS = {  # the exercise's section of a chapter page
+    "zh": {"title": "## 练习 {number}", "task": "**要写什么：**", "expect": "**写对时：**", "checks": "**检查：**",
+           "mistakes": "**能认出的典型错误：**", "try": "试试：`torchstart exercise {number}`，写完后 "
+           "`torchstart check {number}`，卡住了就 `torchstart hint {number}`。"},
+    "en": {"title": "## Exercise {number}", "task": "**What you write:**", "expect": "**When it is right:**",
+           "checks": "**Checks:**", "mistakes": "**Typical mistakes it recognises:**",
+           "try": "Try it: `torchstart exercise {number}`, then `torchstart check {number}`; stuck? "
+           "`torchstart hint {number}`."},
+}
 HEADERS = {"zh": "| # | 练习 | 要写什么 | 检查 | 能认出的典型错误 |",
            "en": "| # | exercise | what you write | checks | typical mistakes it recognises |"}
 
@@ -37,13 +49,41 @@ def exercise_table(lang: str) -> str:
     return "\n".join(rows)
 
 
+def _with_block(text: str, begin: str, end: str, body: str) -> str:
+    """`text` with the block between `begin` and `end` replaced by `body`; ValueError when the markers are missing."""
+    if begin not in text or end not in text:
+        raise ValueError(f"no {begin} … {end} block")
+    head, rest = text.split(begin, 1)
+    _old, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
 def page_with_table(text: str, lang: str) -> str:
     """`text` (a docs page) with its generated block replaced; ValueError when the markers are missing."""
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"no {BEGIN} … {END} block")
-    head, rest = text.split(BEGIN, 1)
-    _old, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{exercise_table(lang)}\n{END}{tail}"
+    return _with_block(text, BEGIN, END, exercise_table(lang))
+
+
+def chapter_section(exercise: Exercise, lang: str) -> str:
+    """The exercise as a chapter page shows it: the task, what a right answer gives, the checks and the mistakes."""
+    words, module = CHAPTER_WORDS[lang], exercise.load_checks()
+    lines = [words["title"].format(number=exercise.number), "", f"{words['task']} {exercise.task.get(lang)}", "",
+             f"{words['expect']} {exercise.expect.get(lang)}", "", words["checks"], ""]
+    lines += [f"- {in_language(check.title, lang)}" for check in module.CHECKS]
+    lines += ["", words["mistakes"], ""] + [f"- {in_language(mistake.name, lang)}" for mistake in module.MISTAKES]
+    return "\n".join([*lines, "", words["try"].format(number=exercise.number)])
+
+
+def chapter_page_with_exercise(text: str, exercise: Exercise, lang: str) -> str:
+    """A chapter page with its exercise section at the end (added when missing, replaced when there)."""
+    if CHAPTER_BEGIN not in text:
+        text = f"{text.rstrip()}\n\n{CHAPTER_BEGIN}\n{CHAPTER_END}\n"
+    return _with_block(text, CHAPTER_BEGIN, CHAPTER_END, chapter_section(exercise, lang))
+
+
+def write_chapter_pages(exercise: Exercise) -> None:
+    for lang in ("zh", "en"):
+        path = exercise.chapter.page(lang)
+        path.write_text(chapter_page_with_exercise(path.read_text(encoding="utf-8"), exercise, lang), encoding="utf-8")
 
 
 def page(lang: str) -> Path:
@@ -55,3 +95,6 @@ if __name__ == "__main__":
         path = page(language)
         path.write_text(page_with_table(path.read_text(encoding="utf-8"), language), encoding="utf-8")
         print(f"wrote {path}")  # not text: a maintainer's script
+    for each in EXERCISES:
+        write_chapter_pages(each)
+    print(f"wrote the exercise section of {len(EXERCISES)} chapter pages")  # not text

@@ -105,7 +105,9 @@ def where_to_read(chapter: Chapter) -> str:
              "torchstart exercise {number}").format(number=chapter.number)
 
 
-def listing(lang: str) -> str:
-    """The lesson table `torchstart lessons` prints."""
+def listing(lang: str, done: frozenset[str] = frozenset()) -> str:
+    """The lesson table `torchstart lessons` prints; the lessons in `done` (names) are marked ✓."""
     width = max(columns(c.name) for c in chapters())
-    return "\n".join(f"{c.number:>2}  {pad(c.name, width)}  {c.goal.get(lang)}" for c in chapters())
+    mark = (lambda c: "✓ " if c.name in done else "  ") if done else (lambda c: "")
+    rows = [f"{mark(c)}{c.number:>2}  {pad(c.name, width)}  {c.goal.get(lang)}" for c in chapters()]
+    return "\n".join(rows + ([_("✓ marks the lessons you have run; what next: torchstart next")] if done else []))

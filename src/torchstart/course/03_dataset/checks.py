@@ -30,6 +30,25 @@ def check_length(ex: ModuleType) -> None:
             got=got, want=want))
 
 
+def check_lazy(ex: ModuleType) -> None:
+    opened = []
+    original = Image.open
+
+    def counting_open(*args, **kwargs):
+        opened.append(args[0] if args else kwargs.get("fp"))
+        return original(*args, **kwargs)
+
+    Image.open = counting_open
+    try:
+        ex.MyData(_train(), "ants")
+    finally:
+        Image.open = original
+    if opened:
+        raise Wrong(_("MyData(train, \"ants\") opened {count} images in __init__: keep only the file names there "
+                      "and open one image in __getitem__ — a real data set does not fit in memory").format(
+                          count=len(opened)))
+
+
 def _item(dataset, index: int) -> tuple[object, object]:
     item = dataset[index]
     if not isinstance(item, tuple) or len(item) != 2:
@@ -66,12 +85,19 @@ def check_train_set(ex: ModuleType) -> None:
 
 CHECKS = (
     Check(N_("len(MyData(train, \"ants\")) is the number of images in train/ants"), check_length, ("MyData",)),
+    Check(N_("MyData opens no image in __init__: each one is opened in __getitem__, when it is asked for"),
+          check_lazy, ("MyData",)),
     Check(N_("every item of MyData(train, \"ants\") is (an RGB PIL image, \"ants\")"), check_items, ("MyData",)),
     Check(N_("train_set(train) is ants + bees: every image, ants first, bees last"), check_train_set,
           ("MyData", "train_set")),
 )
 
 MISTAKES = (
+    Mistake(N_("every image opened in __init__ instead of in __getitem__"),
+            "        self.img_names = sorted(os.listdir(self.path))\n",
+            "        self.img_names = sorted(os.listdir(self.path))\n"
+            "        self.images = [Image.open(os.path.join(self.path, name)) for name in self.img_names]\n",
+            "images in __init__"),
     Mistake(N_("the length of the root folder (2 class folders) instead of the images"),
             "return len(self.img_names)", "return len(os.listdir(self.root_dir))", "number of class folders"),
     Mistake(N_("the palette GIF returned as it is"), 'return image.convert("RGB"), self.label_dir',

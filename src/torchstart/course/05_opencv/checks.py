@@ -7,7 +7,7 @@ from types import ModuleType
 import cv2
 import numpy as np
 
-from torchstart.course.kit import Check, Mistake, Wrong, ant_photo
+from torchstart.course.kit import Check, Mistake, Wrong, ant_photo, by_hand
 from torchstart.i18n import N_, _
 
 
@@ -64,11 +64,16 @@ def check_gray(ex: ModuleType) -> None:
 CHECKS = (
     Check(N_("bgr_to_rgb equals cv2.cvtColor(…, COLOR_BGR2RGB) on an ant photo"), check_rgb, ("bgr_to_rgb",)),
     Check(N_("to_gray equals cv2.cvtColor(…, COLOR_BGR2GRAY) within one level"), check_gray, ("to_gray",)),
+    Check(N_("both are written by hand, with NumPy: no cv2"), by_hand({"cv2", "cvtColor"}, N_("the channel order"),
+                  lambda ex: (ex.bgr_to_rgb(_photo()), ex.to_gray(_photo()))),
+          ("bgr_to_rgb", "to_gray")),
 )
 
 MISTAKES = (
     Mistake(N_("the rows flipped instead of the channels"), "return image[:, :, ::-1]", "return image[::-1]",
             "flipped the rows"),
+    Mistake(N_("cv2.cvtColor called instead of NumPy"), "    return image[:, :, ::-1]  #",
+            "    import cv2\n    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)  #", "by hand"),
     Mistake(N_("channel 0 taken as red"), "b, g, r = image[:, :, 0]", "r, g, b = image[:, :, 0]",
             "channel 0 of an OpenCV image is blue"),
 )

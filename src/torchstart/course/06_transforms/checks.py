@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 from torchvision import transforms
 
-from torchstart.course.kit import Check, Mistake, Wrong, ant_photo, close, shape, tensor_of
+from torchstart.course.kit import Check, Mistake, Wrong, ant_photo, by_hand, close, shape, tensor_of
 from torchstart.i18n import N_, _
 
 HALF = [0.5, 0.5, 0.5]  # the course's mean and std: [0, 1] → [-1, 1]
@@ -74,11 +74,18 @@ CHECKS = (
           check_to_tensor, ("to_tensor",)),
     Check(N_("normalize equals transforms.Normalize with the course's 0.5s and with ImageNet's mean and std"),
           check_normalize, ("normalize",)),
+    Check(N_("both are written by hand: no ToTensor, Normalize or their functional forms"),
+          by_hand({"ToTensor", "Normalize", "to_tensor", "normalize", "PILToTensor", "pil_to_tensor"},
+                  N_("what the transform does"),
+                  lambda ex: ex.normalize(ex.to_tensor(_photo()), HALF, HALF)), ("to_tensor", "normalize")),
 )
 
 MISTAKES = (
     Mistake(N_("the channels left last, (H, W, C)"), "torch.from_numpy(array).permute(2, 0, 1).contiguous()",
             "torch.from_numpy(array)", "permute(2, 0, 1)"),
+    Mistake(N_("transforms.ToTensor() called instead of writing it"), "    array = np.asarray(",
+            "    from torchvision import transforms\n    return transforms.ToTensor()(image)\n    array = np.asarray(",
+            "by hand"),
     Mistake(N_("pixels not divided by 255"), "np.float32) / 255", "np.float32)", "divides by 255"),
     Mistake(N_("multiplied by std instead of divided"), "return (x - m) / s", "return (x - m) * s", "multiplied"),
     Mistake(N_("mean and std not reshaped to (3, 1, 1)"), "torch.tensor(mean).reshape(-1, 1, 1)",

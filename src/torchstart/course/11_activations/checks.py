@@ -6,7 +6,7 @@ from types import ModuleType
 
 import torch
 
-from torchstart.course.kit import Check, Mistake, Wrong, close, seeded, shape, tensor_of, values
+from torchstart.course.kit import Check, Mistake, Wrong, by_hand, close, seeded, shape, tensor_of, values
 from torchstart.i18n import N_, _
 
 COURSE = [[1.0, -0.5], [-1.0, 3.0]]  # the chapter's 2×2 input
@@ -68,14 +68,23 @@ def check_large(ex: ModuleType) -> None:
             got=values(got), want=values(torch.softmax(x, dim=1))))
 
 
+def _probe(ex: ModuleType) -> None:
+    ex.relu(torch.ones(2)), ex.sigmoid(torch.ones(2)), ex.softmax(torch.ones(2, 2), 1)
+
+
 CHECKS = (
     Check(N_("relu equals torch.relu on [[1, -0.5], [-1, 3]] and a random input"), check_relu, ("relu",)),
     Check(N_("sigmoid equals torch.sigmoid on the same inputs"), check_sigmoid, ("sigmoid",)),
     Check(N_("softmax equals torch.softmax along dim 1 and dim 0"), check_softmax, ("softmax",)),
     Check(N_("softmax stays finite for scores near 1000"), check_large, ("softmax",)),
+    Check(N_("all three are written with tensor operations: no torch.relu, torch.sigmoid or torch.softmax"),
+          by_hand({"relu", "relu_", "sigmoid", "sigmoid_", "softmax", "log_softmax", "expit", "ReLU", "Sigmoid",
+                   "Softmax"}, N_("the activation"), _probe), ("relu", "sigmoid", "softmax")),
 )
 
 MISTAKES = (
+    Mistake(N_("torch.sigmoid called instead of the formula"), "1 / (1 + torch.exp(-x))", "torch.sigmoid(x)",
+            "by hand"),
     Mistake(N_("the sign of the clamp the wrong way round"), "x.clamp(min=0)", "x.clamp(max=0)", "ReLU keeps x"),
     Mistake(N_("e^x instead of e^(−x) in the sigmoid"), "torch.exp(-x)", "torch.exp(x)", "minus sign"),
     Mistake(N_("the sum over every value instead of along dim"), "e / e.sum(dim=dim, keepdim=True)", "e / e.sum()",

@@ -7,7 +7,7 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from torchstart.course.kit import Check, Mistake, Wrong, cifar_sample, close, seeded, shape, tensor_of
+from torchstart.course.kit import Check, Mistake, Wrong, by_hand, cifar_sample, close, seeded, shape, tensor_of
 from torchstart.i18n import N_, _
 
 
@@ -58,9 +58,15 @@ CHECKS = (
           check_batch_norm, ("batch_norm_by_hand",)),
     Check(N_("flatten_images turns (64, 3, 32, 32) into (64, 3072), like nn.Flatten()"), check_flatten,
           ("flatten_images",)),
+    Check(N_("batch_norm_by_hand is written by hand: no nn.BatchNorm2d or F.batch_norm"),
+          by_hand({"BatchNorm2d", "batch_norm", "BatchNorm1d", "instance_norm", "layer_norm"}, N_("the normalisation"),
+          lambda ex: ex.batch_norm_by_hand(torch.ones(2, 2, 2, 2))),
+          ("batch_norm_by_hand",)),
 )
 
 MISTAKES = (
+    Mistake(N_("F.batch_norm called instead of the formula"), "    return (x - mean) / torch.sqrt(var + eps)",
+            "    return torch.nn.functional.batch_norm(x, None, None, training=True, eps=eps)", "by hand"),
     Mistake(N_("the unbiased variance (n − 1)"), "unbiased=False", "unbiased=True", "not n − 1"),
     Mistake(N_("each image normalised on its own"), "dim=(0, 2, 3)", "dim=(1, 2, 3)", "each channel over the whole"),
     Mistake(N_("the batch flattened too"), "torch.flatten(x, start_dim=1)", "torch.flatten(x)", "one long row"),

@@ -13,7 +13,19 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from torchstart.course.kit import Calls, Check, Mistake, Wrong, cifar_sample, counting_calls, seeded, standardised
+from torchstart.course.kit import (
+    Calls,
+    Check,
+    Forwards,
+    Mistake,
+    Wrong,
+    cifar_sample,
+    counting_calls,
+    once_per_batch,
+    seeded,
+    standardised,
+    watching,
+)
 from torchstart.i18n import N_, _
 
 LR = 0.05
@@ -59,14 +71,17 @@ def check_sgd_step(ex: ModuleType) -> None:
 class Epoch:
     model: nn.Module  # trained by the learner's train_one_epoch
     calls: Calls
+    forwards: Forwards  # the mode of each forward call: the model is handed over in eval mode
     result: object  # what it returned
     reference: nn.Module  # the same start trained by the course's loop
     mean_loss: float  # the course loop's mean batch loss
 
 
+@cache  # the four checks of train_one_epoch look at one run
 def _run_epoch(ex: ModuleType) -> Epoch:
     model, reference = _model(), _model()
-    with counting_calls() as calls:
+    model.eval()  # as the test loop of the epoch before leaves it
+    with counting_calls() as calls, watching(model) as forwards:
         result = ex.train_one_epoch(model, _batches(), nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), LR))
     optimizer, losses = torch.optim.SGD(reference.parameters(), lr=LR), []
     for x, y in _batches():  # the course's step
@@ -75,17 +90,17 @@ def _run_epoch(ex: ModuleType) -> Epoch:
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-    return Epoch(model, calls, result, reference, sum(losses) / len(losses))
+    return Epoch(model, calls, forwards, result, reference, sum(losses) / len(losses))
 
 
 def check_calls(ex: ModuleType) -> None:
-    batches, calls = len(_batches()), _run_epoch(ex).calls
-    if calls.steps != batches:
-        raise Wrong(_("optimizer.step() ran {steps} times for {batches} batches: call it once per batch").format(
-            steps=calls.steps, batches=batches))
-    if calls.zero_grads < calls.steps:
-        raise Wrong(_("optimizer.zero_grad() ran {zero} times for {steps} steps: call it every step, or the "
-                      "gradients of earlier batches add up").format(zero=calls.zero_grads, steps=calls.steps))
+    once_per_batch(_run_epoch(ex).calls, len(_batches()))
+
+
+def check_train_mode(ex: ModuleType) -> None:
+    if _run_epoch(ex).forwards.in_train_mode < len(_batches()):
+        raise Wrong(_("the model ran in eval mode (as a test loop leaves it): call model.train() at the start, so "
+                      "Dropout and BatchNorm train"))
 
 
 def check_weights(ex: ModuleType) -> None:
@@ -117,6 +132,8 @@ CHECKS = (
     Check(N_("sgd_step does what torch.optim.SGD does: p ← p − lr · p.grad, in place"), check_sgd_step,
           ("sgd_step",)),
     Check(N_("train_one_epoch calls zero_grad() and step() once per batch"), check_calls, ("train_one_epoch",)),
+    Check(N_("train_one_epoch switches the model to training mode, model.train()"), check_train_mode,
+          ("train_one_epoch",)),
     Check(N_("after one epoch the weights equal the course's loop's"), check_weights, ("train_one_epoch",)),
     Check(N_("it returns the mean of the batch losses, as a float"), check_result, ("train_one_epoch",)),
 )
@@ -126,6 +143,8 @@ MISTAKES = (
             "did not change"),
     Mistake(N_("zero_grad() left out"), "        optimizer.zero_grad()  # gradients", "        # gradients",
             "optimizer.zero_grad() ran 0 times"),
+    Mistake(N_("model.train() left out: a model left in eval mode trains without Dropout and BatchNorm"),
+            "    model.train()\n", "", "call model.train()"),
     Mistake(N_("the loss tensors added up instead of loss.item()"), "total += loss.item()", "total += loss",
             "returned a tensor"),
 )

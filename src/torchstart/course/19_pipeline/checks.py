@@ -1,12 +1,15 @@
 """Exercise 19 (pipeline): `evaluate` counts like the reference; `train` lifts a small CNN well above chance.
 
 Both run on the embedded CIFAR-10 sample (2,000 training and 500 test images, standardised), with a small
-CNN, so training three epochs takes seconds on a CPU. Calls to zero_grad() and step() are counted for the
-hint, whatever optimiser the learner picks.
+CNN that has Dropout and BatchNorm — so a loop without model.eval() or model.train() gets other numbers — and
+training three epochs takes seconds on a CPU. Whatever optimiser the learner picks, the calls to zero_grad() and
+step() are counted and checked on every run (a loop without zero_grad() may still reach the accuracy), and every
+forward call's mode (train/eval) and autograd state are recorded.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
@@ -14,7 +17,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from torchstart.course.kit import Check, Mistake, Wrong, cifar_sample, counting_calls, seeded, standardised
+from torchstart.course import kit
+from torchstart.course.kit import Check, Mistake, Wrong, cifar_sample, seeded, standardised
 from torchstart.i18n import N_, _
 
 EPOCHS = 3
@@ -29,10 +33,7 @@ def _data() -> tuple[TensorDataset, TensorDataset]:
 
 
 def _model(seed: int = 19) -> nn.Module:
-    with seeded(seed):
-        # (B, 3, 32, 32) → average-pooled to 16×16 → 16 channels → max-pooled to 8×8 → 10 scores: quick on a CPU
-        return nn.Sequential(nn.AvgPool2d(2), nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Flatten(), nn.Linear(16 * 8 * 8, 10))
+    return kit.dropout_batchnorm_model(seed)  # with Dropout and BatchNorm: eval() and train() change the numbers
 
 
 def _count(model: nn.Module, loader: DataLoader) -> tuple[int, int]:
@@ -51,7 +52,8 @@ def check_evaluate(ex: ModuleType) -> None:
     model = _model()
     want = _count(model, loader)
     try:
-        got = ex.evaluate(model, loader)
+        with seeded(19):
+            got = ex.evaluate(model.train(), loader)  # handed over in training mode, as after an epoch
     except RuntimeError as err:
         if "must match the size" not in str(err):
             raise
@@ -68,30 +70,60 @@ def check_evaluate(ex: ModuleType) -> None:
             correct=correct, total=total, want_correct=want[0], want_total=want[1]))
 
 
+def check_evaluation_mode(ex: ModuleType) -> None:
+    model = _model().train()
+    with seeded(19), kit.watching(model) as forwards:
+        ex.evaluate(model, DataLoader(_data()[1], batch_size=250))
+    kit.evaluation_mode(forwards, "evaluate")
+
+
+@dataclass
+class Training:
+    model: nn.Module  # trained by the learner's train()
+    calls: kit.Calls
+    forwards: kit.Forwards
+    batches: int  # in the whole run
+
+
+@cache  # the three checks of train() look at one run
+def _trained(ex: ModuleType) -> Training:
+    loader = DataLoader(_data()[0], batch_size=64, shuffle=True)
+    model = _model().eval()  # as evaluate() leaves it: train() must switch it back
+    with seeded(190), kit.counting_calls() as calls, kit.watching(model) as forwards:
+        ex.train(model, loader, EPOCHS)
+    return Training(model, calls, forwards, EPOCHS * len(loader))
+
+
+def check_calls(ex: ModuleType) -> None:
+    run = _trained(ex)
+    kit.once_per_batch(run.calls, run.batches)
+
+
+def check_train_mode(ex: ModuleType) -> None:
+    run = _trained(ex)
+    if run.forwards.in_train_mode < run.batches:
+        raise Wrong(_("{count} of {batches} training batches ran in eval mode: call model.train() at the start of "
+                      "every epoch (evaluate leaves the model in eval mode)").format(
+                          count=run.batches - run.forwards.in_train_mode, batches=run.batches))
+
+
 def check_train(ex: ModuleType) -> None:
-    train, test = _data()
-    model = _model()
-    with seeded(190), counting_calls() as calls:
-        ex.train(model, DataLoader(train, batch_size=64, shuffle=True), EPOCHS)
-    correct, total = _count(model, DataLoader(test, batch_size=256))
+    correct, total = _count(_trained(ex).model, DataLoader(_data()[1], batch_size=256))
     accuracy = correct / total
     if accuracy >= TARGET:
         return
-    if calls.steps == 0:
-        raise Wrong(_("accuracy {accuracy:.0%}: the weights never changed — call optimizer.step() after "
-                      "loss.backward()").format(accuracy=accuracy))
-    if calls.zero_grads < calls.steps:
-        raise Wrong(_("accuracy stays at {accuracy:.0%}: optimizer.step() ran {steps} times but zero_grad() only "
-                      "{zero} — is optimizer.zero_grad() called every step?").format(
-                          accuracy=accuracy, steps=calls.steps, zero=calls.zero_grads))
     raise Wrong(_("accuracy {accuracy:.0%} after {epochs} epochs, expected at least {target:.0%}: try SGD with "
                   "lr=0.01 and momentum=0.9, and the order forward → loss → zero_grad → backward → step").format(
                       accuracy=accuracy, epochs=EPOCHS, target=TARGET))
 
 
 CHECKS = (
+    Check(N_("evaluate runs the model in eval mode (it has Dropout and BatchNorm) and under torch.no_grad()"),
+          check_evaluation_mode, ("evaluate",)),
     Check(N_("evaluate counts the correct images like the reference (500 test images, batches of 64)"),
           check_evaluate, ("evaluate",)),
+    Check(N_("train calls zero_grad() and step() once per batch"), check_calls, ("train",)),
+    Check(N_("train puts the model in training mode, model.train(), for every batch"), check_train_mode, ("train",)),
     Check(N_("train: 3 epochs on the 2,000 embedded images lift a small CNN to at least 25% test accuracy "
              "(guessing: 10%)"), check_train, ("train",)),
 )
@@ -100,5 +132,11 @@ MISTAKES = (
     Mistake(N_("the number of batches counted instead of the images"), "total += labels.size(0)", "total += 1",
             "number of batches"),
     Mistake(N_("the argmax taken over the batch"), "argmax(dim=1)", "argmax(dim=0)", "dim=1"),
-    Mistake(N_("zero_grad() left out"), "            optimizer.zero_grad()\n", "", "zero_grad() called every step"),
+    Mistake(N_("zero_grad() left out (the accuracy may still reach the target)"),
+            "            optimizer.zero_grad()\n", "", "zero_grad() ran 0 times"),
+    Mistake(N_("model.eval() left out of evaluate"), "    model.eval()\n    correct", "    correct", "model.eval()"),
+    Mistake(N_("evaluate without torch.no_grad()"), "    with torch.no_grad():\n        for images",
+            "    if True:\n        for images", "torch.no_grad()"),
+    Mistake(N_("model.train() left out: after evaluate the model stays in eval mode"), "        model.train()\n", "",
+            "model.train()"),
 )

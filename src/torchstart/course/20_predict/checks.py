@@ -9,7 +9,20 @@ import torch
 from PIL import Image
 from torchvision import transforms
 
-from torchstart.course.kit import Check, Mistake, Wrong, ant_photo, cifar_sample, close, seeded, shape, tensor_of
+from torchstart.course.kit import (
+    Check,
+    Mistake,
+    Wrong,
+    ant_photo,
+    cifar_sample,
+    close,
+    dropout_batchnorm_model,
+    evaluation_mode,
+    seeded,
+    shape,
+    tensor_of,
+    watching,
+)
 from torchstart.data import CIFAR10_CLASSES
 from torchstart.i18n import N_, _
 from torchstart.models import Tudui
@@ -72,12 +85,26 @@ def check_predict(ex: ModuleType) -> None:
                           "the argmax over the classes (dim=1)").format(index=index, got=got, want=want))
 
 
+def check_predict_mode(ex: ModuleType) -> None:
+    model = dropout_batchnorm_model(20).train()  # handed over in training mode, as a training loop leaves it
+    with seeded(20), watching(model) as forwards:
+        got = ex.predict(model, _photo(), list(CIFAR10_CLASSES))
+    evaluation_mode(forwards, "predict")
+    with torch.no_grad():
+        want = CIFAR10_CLASSES[int(model(REFERENCE(_photo()).unsqueeze(0)).argmax(dim=1))]
+    if got != want:
+        raise Wrong(_("for the ant photo and a model with Dropout and BatchNorm you said {got!r}, the model in eval "
+                      "mode says {want!r}").format(got=got, want=want))
+
+
 CHECKS = (
     Check(N_("prepare turns an ant photo into (1, 3, 32, 32), like Resize((32, 32)) + ToTensor"), check_rgb,
           ("prepare",)),
     Check(N_("prepare turns RGBA and grayscale images into 3 channels too"), check_other_modes, ("prepare",)),
     Check(N_("predict returns the name of the class with the highest score"), check_predict,
           ("prepare", "predict")),
+    Check(N_("predict runs the model in eval mode (Dropout and BatchNorm) and under torch.no_grad()"),
+          check_predict_mode, ("prepare", "predict")),
 )
 
 MISTAKES = (
@@ -85,6 +112,10 @@ MISTAKES = (
     Mistake(N_("Resize(32), which keeps the aspect ratio"), "transforms.Resize((32, 32))", "transforms.Resize(32)",
             "keeps the aspect ratio"),
     Mistake(N_("no batch dimension"), "return x.unsqueeze(0)", "return x", "add the batch dimension"),
+    Mistake(N_("model.eval() left out: a model with Dropout gives random answers"), "    model.eval()\n", "",
+            "call model.eval()"),
+    Mistake(N_("predict without torch.no_grad()"), "    with torch.no_grad():\n        scores",
+            "    if True:\n        scores", "torch.no_grad()"),
     Mistake(N_("the index returned instead of the class name"), "return classes[scores.argmax(dim=1).item()]",
             "return scores.argmax(dim=1).item()", "return the class name"),
 )
