@@ -187,9 +187,8 @@ SEED_RECIPE = TrainConfig()
 # - label smoothing 0.1 and weight decay 5e-4 (weights only): standard CIFAR regularisers.
 # - inputs standardised with the data's mean and std, random translation by up to 2 px + horizontal
 #   flip made in the batch gather: more varied images at almost no cost.
-# - precision auto: bf16 autocast on GPUs, and on CPUs that multiply bf16 natively (AVX512-BF16, AMX) where
-#   one measured step shows it faster: there a CPU step ran 1.5× faster at the same accuracy (see
-#   device.cpu_bf16_pays and docs/en/recipes.md); a Xeon whose AMX a hypervisor hides measured 0.69×.
+# - precision auto: bf16 autocast on GPUs, and on CPUs with native bf16 that one step measures faster (there
+#   1.5× at the same accuracy; a Xeon with AMX hidden measured 0.69×: device.cpu_bf16_pays, docs/en/recipes.md).
 FAST_RECIPE = TrainConfig(
     recipe="fast", precision="auto", batch_size=128, channels_last=True,
     data=DataConfig(normalize=True, crop_padding=2, flip=True),
@@ -259,7 +258,7 @@ TRAIN_FLAGS: tuple[Flag, ...] = (
     Flag("--device", "device", str, "DEVICE", N_("auto|cpu|cuda|mps|xpu (default auto: the accelerator if "
          "there is one; a resumed run keeps its own)"), on_resume=True),
     Flag("--precision", "precision", str, None, N_("autocast dtype (default: the recipe's; auto = bf16 on recent "
-         "GPUs, and on CPUs that multiply bf16 natively where a measured step is faster; else fp32)"), choices=PRECISION_CHOICES),
+         "GPUs and on CPUs where native bf16 measures faster, else fp32)"), choices=PRECISION_CHOICES),
     Flag("--data-dir", "data_dir", Path, "DIR", N_("CIFAR-10 (cifar-10-batches-py/ or train.npz + test.npz) or your "
          "own images: one folder per class, with or without train/ and val/")),
     Flag("--download", "download", None, None, N_("download CIFAR-10 with torchvision if not found")),
