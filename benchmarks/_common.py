@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from torchstart.device import cpu_bf16  # noqa: E402
+from torchstart.precision import cpu_bf16  # noqa: E402
 from torchstart.training.build import build_state  # noqa: E402
 
 

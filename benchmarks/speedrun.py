@@ -33,7 +33,7 @@ from _common import cpu_line, matmul_peak, scratch_dir, step_flops, torchstart_r
 
 from torchstart.config import recipe  # noqa: E402
 from torchstart.data import find_cifar10  # noqa: E402
-from torchstart.device import precision_name, resolve_precision  # noqa: E402
+from torchstart.precision import precision_name, resolve_precision  # noqa: E402
 
 RESULTS = ROOT / "docs" / "results"
 GOAL_ACCURACY = 0.94

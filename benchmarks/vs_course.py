@@ -45,7 +45,7 @@ from _common import cpu_line, matmul_peak, run_child, scratch_dir, step_flops, t
 
 from torchstart.config import recipe  # noqa: E402
 from torchstart.data import find_cifar10  # noqa: E402
-from torchstart.device import precision_name, resolve_precision  # noqa: E402
+from torchstart.precision import precision_name, resolve_precision  # noqa: E402
 from torchstart.training.build import build_state, make_loaders, normalization  # noqa: E402
 from torchstart.training.engine import TrainState, train_one_epoch  # noqa: E402
 

@@ -20,7 +20,7 @@ PACKAGE = "torchstart"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("_version", "i18n", "errors")),
     ("files + config", ("files", "folder_lock", "config")),
-    ("device + models", ("device", "models")),
+    ("device + models", ("device", "precision", "models")),
     ("data", ("data",)),
     ("training", ("training",)),
     ("use a model", ("course_import", "inference", "export", "explain")),

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from torchstart import device as dev
+from torchstart import precision as prec
 from torchstart.errors import DeviceError
 
 
@@ -69,20 +70,20 @@ def test_seed_everything_repeats_draws():
 
 def test_precision_resolution(monkeypatch):
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    monkeypatch.setattr(dev, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))  # AVX-512, but no native bf16
-    assert dev.resolve_precision("auto", cpu) is None
-    assert dev.resolve_precision("fp32", cuda) is None
-    assert dev.resolve_precision("bf16", cpu) is torch.bfloat16
+    monkeypatch.setattr(prec, "cpu_flags", lambda: frozenset({"avx2", "avx512f"}))  # AVX-512, but no native bf16
+    assert prec.resolve_precision("auto", cpu) is None
+    assert prec.resolve_precision("fp32", cuda) is None
+    assert prec.resolve_precision("bf16", cpu) is torch.bfloat16
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
-    assert dev.resolve_precision("auto", cuda) is torch.bfloat16
+    assert prec.resolve_precision("auto", cuda) is torch.bfloat16
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
-    assert dev.resolve_precision("auto", cuda) is torch.float16
+    assert prec.resolve_precision("auto", cuda) is torch.float16
     with pytest.raises(DeviceError):
-        dev.resolve_precision("int8", cpu)
+        prec.resolve_precision("int8", cpu)
 
 
 def test_precision_names():
-    assert [dev.precision_name(d) for d in (None, torch.bfloat16, torch.float16)] == ["fp32", "bf16", "fp16"]
+    assert [prec.precision_name(d) for d in (None, torch.bfloat16, torch.float16)] == ["fp32", "bf16", "fp16"]
 
 
 def test_describe_cpu():
@@ -97,26 +98,26 @@ def test_describe_cpu():
     ({"avx512f", "amx_bf16", "amx_tile", "avx512_bf16"}, True, "has AMX_BF16 and AVX512_BF16"),
 ])
 def test_cpu_auto_precision_is_bf16_only_where_the_cpu_multiplies_bf16(monkeypatch, flags, native, reason):
-    monkeypatch.setattr(dev, "cpu_flags", lambda: frozenset(flags))
+    monkeypatch.setattr(prec, "cpu_flags", lambda: frozenset(flags))
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
-    monkeypatch.setattr(dev, "bf16_speedup", lambda: 1.62)  # as measured with AMX
-    assert dev.cpu_bf16()[0] is native and reason in dev.cpu_bf16()[1]
-    assert dev.resolve_precision("auto", torch.device("cpu")) is (torch.bfloat16 if native else None)
-    expected = f"{'bf16' if native else 'fp32'} (auto: {dev.cpu_bf16_pays()[1]})"
-    assert dev.precision_line("auto", torch.device("cpu")) == expected
+    monkeypatch.setattr(prec, "bf16_speedup", lambda: 1.62)  # as measured with AMX
+    assert prec.cpu_bf16()[0] is native and reason in prec.cpu_bf16()[1]
+    assert prec.resolve_precision("auto", torch.device("cpu")) is (torch.bfloat16 if native else None)
+    expected = f"{'bf16' if native else 'fp32'} (auto: {prec.cpu_bf16_pays()[1]})"
+    assert prec.precision_line("auto", torch.device("cpu")) == expected
     assert ("measured 1.62× the speed of fp32" in expected) is native
-    assert dev.precision_line("fp32", torch.device("cpu")) == "fp32"  # asked for: no reason needed
+    assert prec.precision_line("fp32", torch.device("cpu")) == "fp32"  # asked for: no reason needed
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)
-    assert dev.resolve_precision("auto", torch.device("cpu")) is None  # a torch without oneDNN bf16 kernels
+    assert prec.resolve_precision("auto", torch.device("cpu")) is None  # a torch without oneDNN bf16 kernels
 
 
 def test_native_bf16_measured_slower_than_fp32_stays_fp32(monkeypatch):
     """AVX512-BF16 with AMX hidden by a hypervisor: native flags, yet a bf16 step ran 0.69× as fast as fp32."""
-    monkeypatch.setattr(dev, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16"}))
+    monkeypatch.setattr(prec, "cpu_flags", lambda: frozenset({"avx512f", "avx512_bf16"}))
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)
-    monkeypatch.setattr(dev, "bf16_speedup", lambda: 0.69)
-    assert dev.resolve_precision("auto", torch.device("cpu")) is None
-    assert dev.precision_line("auto", torch.device("cpu")) == (
+    monkeypatch.setattr(prec, "bf16_speedup", lambda: 0.69)
+    assert prec.resolve_precision("auto", torch.device("cpu")) is None
+    assert prec.precision_line("auto", torch.device("cpu")) == (
         "fp32 (auto: this CPU has AVX512_BF16, but a bf16 step measured 0.69× the speed of fp32 here)")
 
 
@@ -124,17 +125,17 @@ def test_the_bf16_measurement_is_a_ratio_and_leaves_the_seeded_generator_alone()
     torch.manual_seed(5)
     expected = torch.rand(3)
     torch.manual_seed(5)
-    ratio = dev.bf16_speedup.__wrapped__()  # a fresh measurement, not the process's cached one
+    ratio = prec.bf16_speedup.__wrapped__()  # a fresh measurement, not the process's cached one
     assert 0.05 < ratio < 50 and torch.equal(torch.rand(3), expected)
 
 
 def test_cpu_flags_are_read_from_this_machine():
-    flags = dev.cpu_flags()
+    flags = prec.cpu_flags()
     if not Path("/proc/cpuinfo").exists():
         assert flags == frozenset()
     else:
         assert flags and all(" " not in flag for flag in flags)
-        assert dev.cpu_bf16()[0] == (bool({"avx512_bf16", "amx_bf16"} & flags)
+        assert prec.cpu_bf16()[0] == (bool({"avx512_bf16", "amx_bf16"} & flags)
                                      and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 

@@ -83,7 +83,7 @@ class TrainConfig:
     batch_size: int = 64
     seed: int = 0
     device: str = "auto"
-    precision: str = "fp32"  # auto | fp32 | bf16 | fp16 (autocast dtype; see device.resolve_precision)
+    precision: str = "fp32"  # auto | fp32 | bf16 | fp16 (autocast dtype; see precision.resolve_precision)
     channels_last: bool = False  # NHWC memory layout: faster convolutions on CPU (oneDNN) and tensor cores
     compile: bool = False  # torch.compile the model (slow first epoch, faster after)
     eval_batch_size: int = 1000
@@ -188,7 +188,7 @@ SEED_RECIPE = TrainConfig()
 # - inputs standardised with the data's mean and std, random translation by up to 2 px + horizontal
 #   flip made in the batch gather: more varied images at almost no cost.
 # - precision auto: bf16 autocast on GPUs, and on CPUs with native bf16 that one step measures faster (there
-#   1.5× at the same accuracy; a Xeon with AMX hidden measured 0.69×: device.cpu_bf16_pays, docs/en/recipes.md).
+#   1.5× at the same accuracy; a Xeon with AMX hidden measured 0.69×: precision.cpu_bf16_pays, docs/en/recipes.md).
 FAST_RECIPE = TrainConfig(
     recipe="fast", precision="auto", batch_size=128, channels_last=True,
     data=DataConfig(normalize=True, crop_padding=2, flip=True),

@@ -19,10 +19,11 @@ from .config import TrainConfig
 from .data import find_data
 from .data.images import image_to_input, open_rgb
 from .data.scan import IMAGE_SUFFIXES, image_files
-from .device import pick_device, precision_name, resolve_precision
+from .device import pick_device
 from .errors import CheckpointError, ImageError
 from .files import kind_of
 from .i18n import _
+from .precision import precision_name, resolve_precision
 from .training.build import place_model, test_loader_for
 from .training.checkpoint import load_checkpoint, model_from_checkpoint, stored_config
 from .training.engine import evaluate

@@ -12,10 +12,10 @@ from torch import nn
 from ..config import TrainConfig
 from ..data import CIFAR10_MEAN, CIFAR10_STD, ArraySplit, ImageData, TensorLoader
 from ..data.folders import channel_stats
-from ..device import resolve_precision
 from ..errors import ConfigError, DataError
 from ..i18n import _, ngettext
 from ..models import build_model, freeze_backbone, preprocessing, uses_batchnorm
+from ..precision import resolve_precision
 from . import distributed
 from .averaging import Lookahead
 from .distributed import SINGLE, Ranks, per_rank_batch

@@ -21,9 +21,10 @@ from torch import nn
 from tqdm import tqdm  # the text bar: the same in a terminal and in Jupyter, which needs no ipywidgets for it
 
 from ..config import TTA_VIEWS
-from ..device import autocast, keep_freed_memory
+from ..device import keep_freed_memory
 from ..errors import TrainingDiverged
 from ..i18n import N_, _
+from ..precision import autocast
 from .averaging import Lookahead
 from .tracking import NullTracker, Tracker
 

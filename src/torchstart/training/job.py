@@ -23,21 +23,13 @@ import torch
 
 from ..config import TrainConfig, to_dict, with_overrides
 from ..data import ImageData, TensorLoader, find_data
-from ..device import (
-    DeviceInfo,
-    configure_backends,
-    describe_device,
-    pick_device,
-    precision_line,
-    precision_name,
-    resolve_precision,
-    seed_everything,
-)
+from ..device import DeviceInfo, configure_backends, describe_device, pick_device, seed_everything
 from ..errors import PeerLost, ResourceError, TorchstartError, TrainingDiverged, TrainingInterrupted
 from ..files import set_aside
 from ..folder_lock import FolderLock
 from ..i18n import _
 from ..models import count_parameters
+from ..precision import precision_line, precision_name, resolve_precision
 from . import distributed
 from .build import (
     Normalization,
@@ -137,7 +129,7 @@ def _hold(lock: FolderLock, ranks: Ranks) -> None:
 def settle_precision(config: TrainConfig, device: torch.device, ranks: Ranks) -> tuple[TrainConfig, str]:
     """`config` with precision auto replaced by what it picks here (rank 0 decides for all), and the line that
     says it. The run's checkpoints then record the choice: `evaluate` and `--resume` repeat it rather than
-    measure again (on a CPU auto measures bf16 against fp32, see device.cpu_bf16_pays)."""
+    measure again (on a CPU auto measures bf16 against fp32, see precision.cpu_bf16_pays)."""
     if config.precision != "auto":
         return config, precision_line(config.precision, device)
     chosen, line = distributed.share((precision_name(resolve_precision("auto", device)),
