@@ -8,6 +8,7 @@ import contextlib
 import io
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -63,10 +64,11 @@ def parses(argv: list[str]) -> bool:
 
 
 def catalog_texts() -> list[str]:
-    from scripts import catalog
+    import torchstart
 
     texts = []
-    for message in read_po(catalog.PO.open("rb")):
+    po = Path(torchstart.__file__).parent / "locale" / "zh" / "LC_MESSAGES" / "torchstart.po"
+    for message in read_po(po.open("rb")):
         for part in (message.id, message.string):
             texts += [part] if isinstance(part, str) else list(part or ())
     return [t for t in texts if t]
