@@ -24,6 +24,22 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+# Chapters whose lesson trains a model: 10 s (16) to 4 min (21) on 2 cores; every other lesson runs in seconds.
+SLOW_CHAPTERS = frozenset({15, 16, 18, 19, 20, 21})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `slow` every test that runs a lesson that trains (a chapter's own tests, and its case of a test over
+    all chapters), so `pytest -m "not slow"`, the contributors' fast lane, leaves them to the full run."""
+    for item in items:
+        number = item.path.name[5:7] if item.path.name[5:7].isdigit() else None  # tests/course/test_21_speedrun.py
+        params = getattr(item, "callspec", None)
+        if number is None and params is not None and "lesson_run" in item.fixturenames:
+            number = params.params.get("number")
+        if number is not None and int(number) in SLOW_CHAPTERS:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def isolated_data_env(tmp_path_factory, monkeypatch):
     """No test may find the learner's own data, cache or settings: point them at empty temp folders."""

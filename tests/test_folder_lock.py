@@ -68,6 +68,7 @@ def wait_for(path: Path, proc: subprocess.Popen) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_two_trainings_on_one_out_then_kill_9_and_resume(tmp_path, capsys):
     run, marker = tmp_path / "run", tmp_path / "epoch-1-saved"
     first = subprocess.Popen([sys.executable, "-c", WAITS_AFTER_EPOCH_1, "train", *ARGS, "--out", str(run)],

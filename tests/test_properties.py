@@ -126,6 +126,7 @@ FOLDER_REFUSALS = ("BatchNorm", "too few", "leaves no images to validate on", "l
                    "too small for model")
 
 
+@pytest.mark.slow
 @settings(max_examples=20 * SCALE)
 @given(model=st.sampled_from(FOLDER_MODELS), recipe=st.sampled_from(("fast", "seed", "speedrun")),
        per_class=st.tuples(st.integers(1, 7), st.integers(1, 7)), batch=st.integers(1, 9),

@@ -103,6 +103,7 @@ def writing_commands(inputs: dict[str, str]) -> dict[str, tuple[str, list[str]]]
 
 
 @pytest.mark.parametrize("fault", ["full", "read-only"])
+@pytest.mark.slow
 def test_every_writing_command_fails_in_one_line_and_leaves_nothing_half_written(fault, inputs, tmp_path):
     work = tmp_path / "work"
     (work / "probe").mkdir(parents=True)

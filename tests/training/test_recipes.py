@@ -1,9 +1,12 @@
 """The fast recipe is better than the course recipe for the same number of epochs (embedded sample)."""
 
+import pytest
+
 from torchstart.config import recipe, with_overrides
 from torchstart.training.job import train
 
 
+@pytest.mark.slow
 def test_fast_recipe_beats_the_course_recipe_in_the_same_epochs(tmp_path):
     results = {}
     for name in ("seed", "fast"):
@@ -15,6 +18,7 @@ def test_fast_recipe_beats_the_course_recipe_in_the_same_epochs(tmp_path):
     assert fast.best_test_accuracy > seed.best_test_accuracy + 0.05
 
 
+@pytest.mark.slow
 def test_bf16_autocast_learns_as_well_as_fp32_on_the_sample(tmp_path):
     """bf16 is what precision=auto picks on CPUs with native bf16; it must not cost accuracy (measured: 0.2 points)."""
     runs = {}

@@ -128,6 +128,7 @@ def test_resume_after_sigkill_in_epoch_2_equals_the_uninterrupted_run(reference,
     assert points[run] == points[reference] and [step for step, _ in points[run]] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_a_speedrun_resumed_after_sigkill_equals_the_uninterrupted_run(tmp_path_factory, tmp_path):
     reference = uninterrupted(tmp_path_factory, SPEEDRUN_ARGS)
     run = tmp_path / "run"

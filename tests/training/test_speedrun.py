@@ -170,6 +170,7 @@ def test_batchnorm_stays_fp32_under_bf16_autocast():
     assert torch.allclose(norm.running_mean, 0.4 * a.float().mean((0, 2, 3)), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_short_speedrun_on_the_sample_beats_the_course_model_run_as_long(tmp_path):
     epochs = ["--epochs", "4", "--quiet", "--device", "cpu", "--seed", "0"]
     assert main(["train", "--recipe", "speedrun", "--batch-size", "128", "--lr", "0.1875", *epochs,
