@@ -18,7 +18,6 @@ from pathlib import Path
 
 from torchstart.course import chapters, find_chapter
 from torchstart.course.pages import write_pages
-from torchstart.exercises import find_exercise
 from torchstart.exercises.docs import write_chapter_pages
 
 
@@ -34,7 +33,7 @@ def main(argv: list[str]) -> int:
                 os.environ["TORCHSTART_LANG"] = lang
                 write_pages(chapter, Path(tmp) / chapter.slug, langs=(lang,))
             if chapter.exercise is not None:  # the exercise's section at the end of each page
-                write_chapter_pages(find_exercise(chapter.number))
+                write_chapter_pages(chapter)
             print(f"{chapter.slug}: {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -47,7 +47,7 @@ def test_the_starter_states_the_task_in_chinese_and_english_and_hides_the_soluti
     header = text.split('"""')[1]
     for lang in ("zh", "en"):
         assert exercise.task.get(lang)[:12] in header.replace("\n", " ")
-    assert f"torchstart check {exercise.number}" in header
+    assert f"torchstart check {exercise.key}`" in header
     assert TODO in text and BEGIN not in text and "END SOLUTION" not in text
     assert BEGIN not in solution_text(exercise) and TODO not in solution_text(exercise)
     compile(text, exercise.file_name, "exec")
@@ -84,7 +84,8 @@ def test_check_records_progress_and_exercises_shows_it(tmp_path, capsys):
     assert progress["exercises"]["conv"]["status"] == "passed" and progress["exercises"]["conv"]["checks"] == 6
     assert run("exercises", "--dir", str(folder)) == 0
     rows = capsys.readouterr().out.splitlines()
-    assert rows[8].split()[:3] == ["9", "conv", "passed"] and rows[0].split()[:4] == ["1", "env", "not", "started"]
+    assert rows[EXERCISES.index(CONV)].split()[:3] == ["9", "conv", "passed"]
+    assert rows[0].split()[:4] == ["1", "env", "not", "started"]
     assert rows[len(EXERCISES)] == f"1 of {len(EXERCISES)} exercises passed"
 
 
@@ -156,8 +157,9 @@ def test_a_pass_holds_when_another_file_fails_and_the_listing_shows_task_status_
     capsys.readouterr()
     run("exercises", "--dir", str(folder))
     rows = capsys.readouterr().out.splitlines()
-    assert re.split(r"\s{2,}", rows[8].strip())[:4] == ["9", "conv", "passed; last check 3/5", passed_on]
-    assert CONV.task.en[:30] in rows[8] and max(len(row) for row in rows[:len(EXERCISES)]) <= 120
+    row = rows[EXERCISES.index(CONV)]
+    assert re.split(r"\s{2,}", row.strip())[:4] == ["9", "conv", "passed; last check 3/5", passed_on]
+    assert CONV.task.en[:30] in row and max(len(row) for row in rows[:len(EXERCISES)]) <= 120
     assert rows[len(EXERCISES)] == f"1 of {len(EXERCISES)} exercises passed"
 
 
@@ -205,3 +207,22 @@ def test_next_names_the_first_lesson_not_run_and_the_first_exercise_not_passed(t
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].startswith("✓  1  env") and rows[1].startswith("   2  dir_help")
     assert "torchstart next" in rows[-2]
+
+
+def test_a_second_exercise_is_an_exercise_b_table_with_its_own_files_key_and_progress_name(tmp_path):
+    import shutil
+
+    from torchstart import course
+    from torchstart.exercises import Exercise
+
+    folder = tmp_path / "09_conv"
+    shutil.copytree(CONV.chapter.folder, folder, ignore=shutil.ignore_patterns("*.md", "figures"))
+    toml = (folder / "chapter.toml").read_text(encoding="utf-8")
+    second = toml[toml.index("[exercise]"):].replace("[exercise", "[exercise_b")
+    (folder / "chapter.toml").write_text(toml + "\n" + second, encoding="utf-8")
+    (chapter,) = course.chapters.__wrapped__(tmp_path)
+    first, other = (Exercise(chapter, text) for text in chapter.exercises)
+    assert chapter.exercise is first.text and other.text.hints == first.text.hints
+    assert [(e.key, e.name, e.file_name, e.solution_path.name) for e in (first, other)] == [
+        ("9", "conv", "09_conv.py", "exercise.py"), ("9b", "conv_b", "09_conv_b.py", "exercise_b.py")]
+    assert other.checks_module.endswith("_09_conv_b")

@@ -11,7 +11,7 @@ from torchstart.exercises.docs import (
     BEGIN,
     CHAPTER_END,
     END,
-    chapter_page_with_exercise,
+    chapter_page_with_exercises,
     exercise_table,
     page,
     page_with_table,
@@ -27,7 +27,7 @@ def test_every_exercise_exports_a_notebook_whose_last_cell_runs_the_check(lang):
         nbformat.validate(nbformat.from_dict(notebook))
         code = [cell["source"] for cell in notebook["cells"] if cell["cell_type"] == "code"]
         assert code[0] == f"%%writefile {exercise.file_name}\n" + starter_text(exercise).rstrip("\n")
-        assert code[-1].endswith(f"check_in_notebook({exercise.number}, {exercise.file_name!r})")
+        assert code[-1].endswith(f"check_in_notebook({exercise.key!r}, {exercise.file_name!r})")
         assert exercise.task.get(lang) in notebook["cells"][0]["source"]
     assert str(default_notebook_path(find_exercise(9))) == "09-conv-exercise.ipynb"
 
@@ -52,8 +52,9 @@ def test_the_docs_page_lists_every_exercise_with_its_checks_and_mistakes(lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_chapter_page_ends_with_its_exercise_as_the_checks_have_it(lang):
+def test_every_chapter_page_ends_with_its_exercises_as_the_checks_have_them(lang):
     for exercise in EXERCISES:
         text = exercise.chapter.page(lang).read_text(encoding="utf-8")
-        assert chapter_page_with_exercise(text, exercise, lang) == text, "run: python -m torchstart.exercises.docs"
-        assert text.rstrip().endswith(CHAPTER_END) and f"torchstart check {exercise.number}" in text
+        assert chapter_page_with_exercises(text, exercise.chapter, lang) == text, \
+            "run: python -m torchstart.exercises.docs"
+        assert text.rstrip().endswith(CHAPTER_END) and f"torchstart check {exercise.key}`" in text

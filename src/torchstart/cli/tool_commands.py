@@ -105,7 +105,7 @@ def _exercise_notebook(args: argparse.Namespace) -> int:
     notebook = exercise_notebook(exercise, language())
     path = write_notebook(notebook, args.output or default_notebook_path(exercise), force=args.force)
     print(_("wrote {path}: the exercise of lesson {number} — fill in the TODOs, then run the last cell to check "
-            "it").format(path=path, number=exercise.number))
+            "it").format(path=path, number=exercise.key))
     print(_("open it with: jupyter lab {path}").format(path=path))
     return 0
 

@@ -2,11 +2,14 @@
 
     course/09_conv/
         chapter.toml   the chapter's facts: course chapter, goal (zh, en), keywords, video episode, the
-                       variables its numbers live in, and the exercise's words (task, expect, hints)
+                       variables its numbers live in, the site's search terms (zh, en), and the exercise's
+                       words (task, expect, hints)
         lesson.py      the lesson as a literate script (jupytext percent format: prose cells in zh and en,
                        the code a learner types); `torchstart lesson 9` runs it cell by cell
         exercise.py    the exercise's reference solution; the starter is made from it
         checks.py      the exercise's checks
+        exercise_b.py, checks_b.py   a second exercise (`torchstart exercise 9b`), where the chapter has
+                       one: its words are the [exercise_b] table of chapter.toml
         zh.md, en.md   the page: lesson.py executed (scripts/make_pages.py), code with its real outputs
         figures/       the pictures those pages show
 
@@ -50,7 +53,19 @@ class Words:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A few words in each language: a chapter's search terms, shown under its title on the course site."""
+
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+
+    def get(self, lang: str) -> tuple[str, ...]:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
 class ExerciseText:
+    part: str  # "" for the chapter's exercise ([exercise], exercise.py), "b" for the second ([exercise_b], …)
     task: Words  # what to write, in a few sentences
     expect: Words  # what a correct answer produces
     hints: tuple[Words, ...]  # shown one at a time by `torchstart hint`, the gentlest first
@@ -73,9 +88,15 @@ class Chapter:
     chapter: str  # the course chapter(s) it follows, e.g. "九"
     goal: Words
     keywords: tuple[str, ...]  # Chinese names a learner may type: `torchstart lesson 卷积`
+    search: Terms  # what the site's search should find the chapter by: 反向传播, backpropagation
     episode: int | None  # the course video's episode (p=…), where it is known
     results: tuple[str, ...]  # the script's variables that hold the chapter's numbers (--json, tests)
-    exercise: ExerciseText | None
+    exercises: tuple[ExerciseText, ...]  # [exercise], then [exercise_b], …: the chapter's exercises in order
+
+    @property
+    def exercise(self) -> ExerciseText | None:
+        """The chapter's first exercise (None: it has none)."""
+        return self.exercises[0] if self.exercises else None
 
     @property
     def slug(self) -> str:
@@ -98,15 +119,22 @@ def _words(table: dict, key: str) -> Words:
     return Words(zh=table[key]["zh"], en=table[key]["en"])
 
 
-def _exercise(table: dict | None) -> ExerciseText | None:
-    if not table:
-        return None
+PART = re.compile(r"^exercise(?:_([b-z]))?$")  # [exercise] → part "", [exercise_b] → part "b"
+
+
+def _exercise(part: str, table: dict) -> ExerciseText:
     hints = tuple(Words(zh, en) for zh, en in zip(table["hints"]["zh"], table["hints"]["en"], strict=True))
     about = tuple(table["hints"].get("checks", ()))
     if about and len(about) != len(hints):
         raise ValueError(f"[exercise.hints] checks has {len(about)} numbers for {len(hints)} hints")
-    return ExerciseText(_words(table, "task"), _words(table, "expect"), hints, float(table.get("time_limit", 30)),
-                        about)
+    return ExerciseText(part, _words(table, "task"), _words(table, "expect"), hints,
+                        float(table.get("time_limit", 30)), about)
+
+
+def _exercises(facts: dict) -> tuple[ExerciseText, ...]:
+    """The chapter's exercise tables, [exercise] first, then [exercise_b], … in the order of their letters."""
+    parts = sorted((match[1] or "", key) for key in facts if (match := PART.match(key)))
+    return tuple(_exercise(part, facts[key]) for part, key in parts)
 
 
 def read_chapter(folder: Path) -> Chapter:
@@ -117,8 +145,9 @@ def read_chapter(folder: Path) -> Chapter:
     facts = tomllib.loads((folder / "chapter.toml").read_text(encoding="utf-8"))
     return Chapter(number=int(match[1]), name=match[2], folder=folder, chapter=facts["chapter"],
                    goal=_words(facts, "goal"), keywords=tuple(facts.get("keywords", ())),
+                   search=Terms(*(tuple(facts.get("search", {}).get(lang, ())) for lang in ("zh", "en"))),
                    episode=facts.get("episode"), results=tuple(facts.get("results", ())),
-                   exercise=_exercise(facts.get("exercise")))
+                   exercises=_exercises(facts))
 
 
 @cache
@@ -139,4 +168,4 @@ def find_chapter(key: str | int) -> Chapter:
                       _("pick a number 1–{count} or a name: {names}").format(count=len(chapters()), names=names))
 
 
-__all__ = ["Chapter", "ExerciseText", "Words", "chapters", "find_chapter", "read_chapter"]
+__all__ = ["Chapter", "ExerciseText", "Terms", "Words", "chapters", "find_chapter", "read_chapter"]

@@ -132,7 +132,7 @@ def run_many(jobs: list[tuple[Exercise, Path]], *, time_limit: float | None = No
     limit = time_limit if time_limit is not None else sum(exercise.time_limit for exercise, _path in jobs)
     with tempfile.TemporaryDirectory(prefix="torchstart-check-") as tmp:
         folder = Path(tmp)
-        spec = [{"exercise": exercise.number, "file": str(Path(path).resolve()), "shown": str(path),
+        spec = [{"exercise": exercise.key, "file": str(Path(path).resolve()), "shown": str(path),
                  "results": str(folder / f"{i}.jsonl"), "cwd": str(folder / f"work{i}")}
                 for i, (exercise, path) in enumerate(jobs)]
         (folder / "jobs.json").write_text(json.dumps(spec), encoding="utf-8")
@@ -157,15 +157,15 @@ def run_check(exercise: Exercise, path: Path, *, time_limit: float | None = None
 
 
 def _next_step(exercise: Exercise) -> str:
-    later = [e for e in EXERCISES if e.number > exercise.number]
+    later = EXERCISES[EXERCISES.index(exercise) + 1:]
     if not later:
         return _("that was the last exercise")
-    return _("next: torchstart exercise {number}").format(number=later[0].number)
+    return _("next: torchstart exercise {number}").format(number=later[0].key)
 
 
 def problem_lines(exercise: Exercise, outcome: Outcome) -> list[str]:
     """What the learner reads when the file could not be run to the end (exit 2)."""
-    number = exercise.number
+    number = exercise.key
     if outcome.problem == "syntax":  # not text
         return [outcome.detail, _("Python could not read your file: there is a syntax error on line {line} "
                                   "(shown above). Fix it and run `torchstart check {number}` again.").format(
@@ -187,7 +187,7 @@ def problem_lines(exercise: Exercise, outcome: Outcome) -> list[str]:
 
 def format_outcome(exercise: Exercise, path: Path, outcome: Outcome) -> str:
     """The report `torchstart check` prints: a heading, one line per check, then a summary or the problem."""
-    lines = [_("exercise {number} ({name}): {path}").format(number=exercise.number, name=exercise.name, path=path)]
+    lines = [_("exercise {number} ({name}): {path}").format(number=exercise.key, name=exercise.name, path=path)]
     for result in outcome.results:
         lines.append(f"  ✓ {result.title}" if result.ok else f"  ✗ {result.title} — {result.hint}")
     if outcome.problem:
@@ -203,7 +203,7 @@ def format_outcome(exercise: Exercise, path: Path, outcome: Outcome) -> str:
                           "stuck? torchstart hint {number}",
                           "{passed} of {total} checks passed ({seconds:.1f} s). Edit the file and check again; "
                           "stuck? torchstart hint {number}", total).format(
-                              passed=passed, total=total, seconds=outcome.seconds, number=exercise.number))
+                              passed=passed, total=total, seconds=outcome.seconds, number=exercise.key))
     if outcome.printed:
         lines += [_("your file printed (last lines):"), *("    " + line for line in outcome.printed.splitlines())]
     return "\n".join(lines)

@@ -18,7 +18,8 @@ from . import DEFAULT_DIR, Exercise, find_exercise
 
 
 def _add_key(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("exercise", metavar="NAME|NUMBER", help=_("the lesson's number or name, e.g. 9 or conv"))
+    parser.add_argument("exercise", metavar="NAME|NUMBER",
+                        help=_("the lesson's number or name, e.g. 9 or conv; 9b is lesson 9's second exercise"))
 
 
 def add_dir(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +29,7 @@ def add_dir(parser: argparse.ArgumentParser) -> None:
 
 def add_exercise_commands(sub) -> None:
     """Add the five exercise commands to the CLI's subparsers."""
-    listing = sub.add_parser("exercises", help=_("list the exercises, one per chapter, with your progress"))
+    listing = sub.add_parser("exercises", help=_("list the exercises, by chapter, with your progress"))
     add_dir(listing)
 
     exercise = sub.add_parser("exercise", help=_("write a chapter's exercise file for you to fill in"),
@@ -82,7 +83,7 @@ def cmd_exercise(args: argparse.Namespace) -> int:
     if backup is not None:
         print(_("your previous file is kept as {path}").format(path=backup))
     print(_("wrote {path}: the task is at the top of the file. Replace each TODO with your code, then run: "
-            "torchstart check {number}").format(path=path, number=exercise.number))
+            "torchstart check {number}").format(path=path, number=exercise.key))
     print(_("read the lesson it practises: torchstart docs {number}").format(number=exercise.number))
     return 0
 
@@ -92,7 +93,7 @@ def _file_to_check(exercise: Exercise, args: argparse.Namespace) -> Path:
     if not path.is_file():
         if args.file is None:
             raise ConfigError(_("there is no {path} yet").format(path=path),
-                              _("write it first: torchstart exercise {number}").format(number=exercise.number))
+                              _("write it first: torchstart exercise {number}").format(number=exercise.key))
         raise ConfigError(_("{path} is not a file").format(path=path),
                           _("give the path of your exercise file, e.g. {default}").format(
                               default=args.dir / exercise.file_name))
@@ -116,7 +117,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _hint_line(exercise: Exercise, index: int) -> str:
     return _("hint {index} of {count} for exercise {number} ({name}): {hint}").format(
-        index=index + 1, count=len(exercise.hints), number=exercise.number, name=exercise.name,
+        index=index + 1, count=len(exercise.hints), number=exercise.key, name=exercise.name,
         hint=str(exercise.hints[index]))
 
 
@@ -134,10 +135,10 @@ def cmd_hint(args: argparse.Namespace) -> int:
     print(_hint_line(exercise, index))
     update(args.dir, exercise, hints=index + 1)
     if index + 1 < len(hints):
-        print(_("another one: torchstart hint {number} (all of them: --all)").format(number=exercise.number))
+        print(_("another one: torchstart hint {number} (all of them: --all)").format(number=exercise.key))
     else:
         print(_("that was the last hint; torchstart solution {number} shows one complete answer").format(
-            number=exercise.number))
+            number=exercise.key))
     return 0
 
 
@@ -148,7 +149,7 @@ def cmd_solution(args: argparse.Namespace) -> int:
     sys.stdout.write(solution_text(exercise))
     sys.stdout.flush()
     print(_("this is one correct answer. Reading it after your own try is a fine way to learn: compare it with "
-            "yours, then check yours again with torchstart check {number}").format(number=exercise.number),
+            "yours, then check yours again with torchstart check {number}").format(number=exercise.key),
           file=sys.stderr)
     return 0
 

@@ -3,6 +3,7 @@ from the registry and the check modules.
 
     python -m torchstart.exercises.docs      # rewrites the block between <!-- BEGIN exercises --> and <!-- END … -->
                                              # in the docs, and <!-- BEGIN exercise --> … in every chapter page
+                                             # (one section per exercise: 9, then 9b)
 
 tests/exercises checks that the committed pages hold what this makes, so the docs list exactly the exercises,
 checks and recognised mistakes the code has. scripts/make_pages.py adds the chapter's block to the pages it makes.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..course import Chapter
 from ..i18n import in_language
 from . import EXERCISES, Exercise
 
@@ -40,7 +42,7 @@ def exercise_row(exercise: Exercise, lang: str) -> str:
     checks = [("✓ " + in_language(check.title, lang)) for check in module.CHECKS]
     mistakes = [in_language(mistake.name, lang) for mistake in module.MISTAKES]
     lesson = f"[{exercise.name}](../../src/torchstart/course/{exercise.chapter.folder.name}/{lang}.md)"
-    return (f"| {exercise.number} | {lesson} | {_cell([exercise.task.get(lang)])} | {_cell(checks)} | "
+    return (f"| {exercise.key} | {lesson} | {_cell([exercise.task.get(lang)])} | {_cell(checks)} | "
             f"{_cell(mistakes)} |")
 
 
@@ -66,24 +68,25 @@ def page_with_table(text: str, lang: str) -> str:
 def chapter_section(exercise: Exercise, lang: str) -> str:
     """The exercise as a chapter page shows it: the task, what a right answer gives, the checks and the mistakes."""
     words, module = CHAPTER_WORDS[lang], exercise.load_checks()
-    lines = [words["title"].format(number=exercise.number), "", f"{words['task']} {exercise.task.get(lang)}", "",
+    lines = [words["title"].format(number=exercise.key), "", f"{words['task']} {exercise.task.get(lang)}", "",
              f"{words['expect']} {exercise.expect.get(lang)}", "", words["checks"], ""]
     lines += [f"- {in_language(check.title, lang)}" for check in module.CHECKS]
     lines += ["", words["mistakes"], ""] + [f"- {in_language(mistake.name, lang)}" for mistake in module.MISTAKES]
-    return "\n".join([*lines, "", words["try"].format(number=exercise.number)])
+    return "\n".join([*lines, "", words["try"].format(number=exercise.key)])
 
 
-def chapter_page_with_exercise(text: str, exercise: Exercise, lang: str) -> str:
-    """A chapter page with its exercise section at the end (added when missing, replaced when there)."""
+def chapter_page_with_exercises(text: str, chapter: Chapter, lang: str) -> str:
+    """A chapter page with its exercises' sections at the end (added when missing, replaced when there)."""
     if CHAPTER_BEGIN not in text:
         text = f"{text.rstrip()}\n\n{CHAPTER_BEGIN}\n{CHAPTER_END}\n"
-    return _with_block(text, CHAPTER_BEGIN, CHAPTER_END, chapter_section(exercise, lang))
+    sections = [chapter_section(e, lang) for e in EXERCISES if e.number == chapter.number]
+    return _with_block(text, CHAPTER_BEGIN, CHAPTER_END, "\n\n".join(sections))
 
 
-def write_chapter_pages(exercise: Exercise) -> None:
+def write_chapter_pages(chapter: Chapter) -> None:
     for lang in ("zh", "en"):
-        path = exercise.chapter.page(lang)
-        path.write_text(chapter_page_with_exercise(path.read_text(encoding="utf-8"), exercise, lang), encoding="utf-8")
+        path = chapter.page(lang)
+        path.write_text(chapter_page_with_exercises(path.read_text(encoding="utf-8"), chapter, lang), encoding="utf-8")
 
 
 def page(lang: str) -> Path:
@@ -95,6 +98,7 @@ if __name__ == "__main__":
         path = page(language)
         path.write_text(page_with_table(path.read_text(encoding="utf-8"), language), encoding="utf-8")
         print(f"wrote {path}")  # not text: a maintainer's script
-    for each in EXERCISES:
+    lessons = {e.chapter.number: e.chapter for e in EXERCISES}
+    for each in lessons.values():
         write_chapter_pages(each)
-    print(f"wrote the exercise section of {len(EXERCISES)} chapter pages")  # not text
+    print(f"wrote the exercise sections of {len(lessons)} chapter pages")  # not text

@@ -43,12 +43,12 @@ def _cell(kind: str, index: int, source: str) -> dict:
 def exercise_notebook(exercise: Exercise, lang: str = "zh") -> dict:
     """The exercise as an nbformat-4 notebook (a dict); its last cell checks the file the code cell writes."""
     lesson = exercise.chapter
-    fields = {"number": exercise.number, "name": exercise.name, "chapter": lesson.chapter,
+    fields = {"number": exercise.key, "name": exercise.name, "chapter": lesson.chapter,
               "goal": lesson.goal.get(lang), "task": exercise.task.get(lang),
               "expect": exercise.expect.get(lang), "file": exercise.file_name, "version": __version__}
     title, chapter, task, expect, edit, check = (in_language(text, lang).format(**fields) for text in TEXT)
     code = f"%%writefile {exercise.file_name}\n" + starter_text(exercise).rstrip("\n")
-    run = f"from torchstart.exercises.check import check_in_notebook\n\ncheck_in_notebook({exercise.number}, " \
+    run = f"from torchstart.exercises.check import check_in_notebook\n\ncheck_in_notebook({exercise.key!r}, " \
           f"{exercise.file_name!r})"
     cells = [_cell("markdown", 0, "\n\n".join([title, chapter, task, expect, edit])), _cell("code", 0, code),
              _cell("markdown", 1, check), _cell("code", 1, run)]
@@ -59,8 +59,8 @@ def exercise_notebook(exercise: Exercise, lang: str = "zh") -> dict:
 
 
 def notebook_slug(exercise: Exercise) -> str:
-    """"09-conv-exercise": the notebook's default file name without .ipynb."""
-    return f"{exercise.chapter.slug}-exercise"
+    """"09-conv-exercise" ("09-conv-exercise-b"): the notebook's default file name without .ipynb."""
+    return f"{exercise.chapter.slug}-exercise{exercise.suffix.replace('_', '-')}"
 
 
 def default_notebook_path(exercise: Exercise) -> Path:

@@ -115,12 +115,12 @@ def listing(folder: Path) -> str:
     entries = load(folder)
     statuses = [status_text(e, entries.get(e.name), folder) for e in EXERCISES]
     days = [entries.get(e.name, Entry()).passed_on for e in EXERCISES]
-    name_width = max(len(e.name) for e in EXERCISES)
+    key_width, name_width = max(len(e.key) for e in EXERCISES), max(len(e.name) for e in EXERCISES)
     status_width = max(columns(s) for s in statuses)
     day_width = max(len(day) for day in days)
     rows = []
     for exercise, status, day in zip(EXERCISES, statuses, days):
-        cells = [f"{exercise.number:>2}", f"{exercise.name:<{name_width}}", pad(status, status_width)]
+        cells = [f"{exercise.key:>{key_width}}", f"{exercise.name:<{name_width}}", pad(status, status_width)]
         cells += [f"{day:<{day_width}}"] if day_width else []  # the column of days appears with the first pass
         start = columns("  ".join(cells)) + 2
         rows.append("  ".join([*cells, clip(str(exercise.task), max(TASK_COLUMNS, ROW_COLUMNS - start))]))
@@ -151,6 +151,6 @@ def what_next(folder: Path, lessons_done: frozenset[str]) -> list[str]:
     if path.is_file():
         status = status_text(exercise, load(folder).get(exercise.name), folder)
         return [*lines, _("next exercise: torchstart check {number} ({path}, {status}); stuck? torchstart hint "
-                          "{number}").format(number=exercise.number, path=path, status=status)]
+                          "{number}").format(number=exercise.key, path=path, status=status)]
     return [*lines, _("next exercise: torchstart exercise {number} ({name}: {task})").format(
-        number=exercise.number, name=exercise.name, task=clip(str(exercise.task), NEXT_TASK_COLUMNS))]
+        number=exercise.key, name=exercise.name, task=clip(str(exercise.task), NEXT_TASK_COLUMNS))]

@@ -94,7 +94,7 @@ def header(exercise: Exercise, *, solution: bool) -> str:
             continue
         for lang in LANGS:
             text = in_language(message, lang).format(
-                number=lesson.number, name=lesson.name, chapter=lesson.chapter, goal=lesson.goal.get(lang),
+                number=exercise.key, name=exercise.name, chapter=lesson.chapter, goal=lesson.goal.get(lang),
                 task=exercise.task.get(lang), expect=exercise.expect.get(lang))
             paragraphs.append(wrap(text))
         paragraphs.append("")
