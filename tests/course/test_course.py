@@ -3,6 +3,7 @@ by cell in `torchstart lesson`, prints its code alone (which runs as a plain fil
 
 import ast
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,14 @@ def test_the_registry_is_the_folders_in_course_order():
         assert chapter.goal.zh and chapter.goal.en and chapter.goal.zh != chapter.goal.en
         assert chapter.results, f"{chapter.name}: chapter.toml names no results"
     assert [c.name for c in CHAPTERS if c.exercise is None] == []  # one exercise per chapter
+
+
+def test_every_chapter_has_search_terms_in_both_languages():
+    for chapter in CHAPTERS:  # the line under its title on the course site: what the site's search finds it by
+        zh, en = chapter.search.zh, chapter.search.en
+        assert 3 <= len(zh) <= 6 and 3 <= len(en) <= 6, chapter.name
+        assert any(re.search(r"[\u4e00-\u9fff]", term) for term in zh), chapter.name
+        assert all(term.isascii() for term in en), chapter.name
 
 
 def test_adding_a_chapter_is_adding_a_folder(tmp_path):

@@ -54,12 +54,31 @@ def test_a_page_links_to_itself_in_the_other_language_and_to_readable_sources(co
 @pytest.mark.parametrize(("words", "lang", "first"), [
     ("卷积", "zh", "lessons/09-conv.html"), ("convolution", "en", "en/lessons/09-conv.html"),
     ("反向传播", "zh", "lessons/14-losses.html"), ("backpropagation", "en", "en/lessons/14-losses.html"),
-    ("数据增强", "zh", "recipes.html"), ("augmentation", "en", "en/lessons/21-speedrun.html"),
+    ("数据增强", "zh", "lessons/06-transforms.html"), ("augmentation", "en", "en/lessons/21-speedrun.html"),
 ])
 def test_search_finds_the_page_about_it_first(course_site, words, lang, first):
     hits = search(course_site[1], words, lang)
     assert hits[0].location == first, [h.location for h in hits]
     assert all(h.location.startswith("en/") == (lang == "en") for h in hits)
+
+
+@pytest.mark.parametrize(("words", "lang", "lessons"), [
+    ("反向传播", "zh", {"14-losses", "15-optim", "18-gpu", "19-pipeline"}),  # every lesson that calls backward()
+    ("backpropagation", "en", {"14-losses", "15-optim", "18-gpu", "19-pipeline"}),
+    ("数据增强", "zh", {"06-transforms"}), ("data augmentation", "en", {"06-transforms"}),  # flips and crops
+])
+def test_search_finds_a_lesson_by_its_search_terms(course_site, words, lang, lessons):
+    prefix = "en/" if lang == "en" else ""
+    top = [h.location for h in search(course_site[1], words, lang)][:max(3, len(lessons))]
+    assert {f"{prefix}lessons/{slug}.html" for slug in lessons} <= set(top), top
+
+
+def test_a_chapter_page_shows_its_search_terms_under_its_title(course_site):
+    text = {prefix: re.sub(r"<[^>]+>|\u200b", "", (course_site[1] / prefix / "lessons/06-transforms.html")
+                           .read_text(encoding="utf-8")) for prefix in ("", "en/")}
+    assert "关键词： 数据增强、预处理、归一化" in text[""]
+    assert "Keywords: data augmentation, preprocessing, normalization" in text["en/"]
+    assert text[""].index("第 6 课") < text[""].index("关键词：") < text[""].index("网络要的输入")
 
 
 def test_the_site_is_built_once_per_version(course_site):

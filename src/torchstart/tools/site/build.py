@@ -69,8 +69,9 @@ def require_engine() -> None:
 
 
 def fingerprint(docs_dir: Path) -> str:
-    """`<torchstart version>-<12 hex>`: the version, the engine's versions and the staged site's every file."""
-    digest = hashlib.sha256(" ".join(version(name) for name in ENGINE).encode())
+    """`<torchstart version>-<12 hex>`: the version, the engine's versions, the words jieba keeps whole and the staged
+    site's every file."""
+    digest = hashlib.sha256(" ".join(version(name) for name in ENGINE).encode() + JIEBA_WORDS.read_bytes())
     for path in sorted(p for p in docs_dir.rglob("*") if p.is_file()):
         digest.update(path.relative_to(docs_dir).as_posix().encode() + b"\0" + path.read_bytes())
     return f"{__version__}-{digest.hexdigest()[:12]}"

@@ -12,7 +12,9 @@ page, a suffix per language, as mkdocs-static-i18n reads them (`cli.zh.md` is /c
 
 A link is rewritten to the staged page it points to, without the language suffix, so that static-i18n sends each
 language's page to its own language's copy. The line at the top of each page that links to the other language
-(`[English](en.md)`) is dropped: the site's language switch does that, to the same page.
+(`[English](en.md)`) is dropped: the site's language switch does that, to the same page. Under a chapter's title
+goes a line of its search terms (chapter.toml's [search]): visible to readers, and indexed by the site's search, so
+that 反向传播 finds every lesson that calls `backward()`, not only the one whose prose says the word.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ PACKAGE_PREFIX = "src/torchstart/"  # a checkout's path of what the installed pa
 LINK = re.compile(r"(\]\()([^)\s]+)(\))")  # [text](target) and ![alt](target)
 OTHER_LANGUAGE_LINE = re.compile(r"^\s*>?\s*\[(English|中文)\]\([^)]*\)\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
+TERMS_LABEL = {"zh": "关键词：", "en": "Keywords:"}
+TERMS_JOIN = {"zh": "、", "en": ", "}
 CODE_LANGUAGES = {".py": "python", ".sh": "bash", ".toml": "toml", ".json": "json", ".yml": "yaml", ".yaml": "yaml"}
 
 
@@ -61,6 +65,13 @@ def chapter_pages() -> dict[str, str]:
         for figure in sorted((chapter.folder / "figures").glob("*.png")):
             staged[f"{folder}/figures/{figure.name}"] = f"lessons/{chapter.slug}/{figure.name}"
     return staged
+
+
+def chapter_terms() -> dict[str, str]:
+    """Checkout path of each chapter page → the line of the chapter's search terms shown under its title."""
+    return {f"{PACKAGE_PREFIX}course/{chapter.folder.name}/{lang}.md":
+            f"**{TERMS_LABEL[lang]}** {TERMS_JOIN[lang].join(chapter.search.get(lang))}"
+            for chapter in chapters() for lang in LANGUAGES if chapter.search.get(lang)}
 
 
 def known_pages(sources: Sources) -> dict[str, str]:
@@ -93,9 +104,11 @@ class Stager:
     out: Path
     staged: dict[str, str] = field(default_factory=dict)
     queue: list[str] = field(default_factory=list)
+    terms: dict[str, str] = field(default_factory=dict)  # chapter page → its search terms' line
 
     def run(self) -> None:
         self.staged = known_pages(self.sources)
+        self.terms = chapter_terms()
         self.queue = [path for path in self.staged if path.endswith(".md")]
         for path, name in self.staged.items():
             if not path.endswith(".md"):
@@ -126,9 +139,11 @@ class Stager:
                 fenced = not fenced
             if not fenced and OTHER_LANGUAGE_LINE.match(line):
                 continue
+            lines.append(line if fenced else LINK.sub(lambda m: self._link(m, path), line))
             if not fenced and title is None and line.startswith("# "):
                 title = line[2:].strip()
-            lines.append(line if fenced else LINK.sub(lambda m: self._link(m, path), line))
+                if path in self.terms:
+                    lines += ["", self.terms[path]]
         # the title MkDocs would take from the file name when the first line is not the heading (a chapter page
         # starts with a comment and the course's facts)
         front = f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n" if title else ""
