@@ -36,9 +36,18 @@ def test_exercises_are_found_like_lessons(key):
     assert find_exercise(key) is CONV
 
 
+@pytest.mark.parametrize("key", ["3b", "03b", "dataset_b", " 3B "])
+def test_a_second_exercise_is_found_by_its_key_or_name_and_listed_after_the_first(key):
+    second = find_exercise(key)
+    assert (second.key, second.name, second.file_name) == ("3b", "dataset_b", "03_dataset_b.py")
+    assert EXERCISES.index(second) == EXERCISES.index(find_exercise("dataset")) + 1
+
+
 def test_an_unknown_exercise_is_a_learner_error():
     with pytest.raises(ConfigError, match="there is no lesson"):
         find_exercise("nope")
+    with pytest.raises(ConfigError, match=r"lesson 1 \(env\) has no exercise 1b"):
+        find_exercise("1b")
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.name)

@@ -7,7 +7,7 @@ A chapter's check module (exercises/checks/<lesson name>.py) defines
 
 A check function gets the learner's module and returns when the answer is right; when it is wrong it raises
 `Wrong(hint)`, the hint already in the learner's language and naming the likely mistake. The runner
-(exercises/runner.py) turns an error the learner's code raises into a hint too (`explain`).
+(exercises/runner.py) turns an error the learner's code raises into a hint too.
 
 These modules run in the checker's child process only; the CLI never imports them.
 """
@@ -15,7 +15,6 @@ These modules run in the checker's child process only; the CLI never imports the
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from ..data import CIFAR10_MEAN, CIFAR10_STD, load_sample
 from ..data.hymenoptera import hymenoptera_sample_root
-from ..i18n import N_, _
+from ..i18n import _
 
 
 def ant_photo() -> Path:
@@ -96,6 +95,15 @@ def tensor_of(value: object, what: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise Wrong(_("{what} returned {kind}, not a torch.Tensor").format(what=what, kind=type(value).__name__))
     return value
+
+
+def item_pair(dataset, index: int) -> tuple[object, object]:
+    """dataset[index] when it is a pair (image, label); otherwise Wrong saying what came back instead."""
+    item = dataset[index]
+    if not isinstance(item, tuple) or len(item) != 2:
+        raise Wrong(_("item {index} is {kind}: return a pair (image, label)").format(
+            index=index, kind=type(item).__name__))
+    return item
 
 
 def same_shape(got: torch.Tensor, want: torch.Tensor, what: str, advice: str = "") -> None:
@@ -266,41 +274,3 @@ def generated(strategy, compare: Callable[..., None], examples: int = 30) -> Non
         if hasattr(err, "__notes__"):
             del err.__notes__
         raise
-
-
-# Errors torch raises for the mistakes beginners make most, each with what it usually means.
-_KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
-    (r"cannot assign module before Module\.__init__\(\) call",
-     N_("call super().__init__() as the first line of __init__, before creating any layer")),
-    (r"mat1 and mat2 shapes cannot be multiplied \(\d+x(?P<got>\d+) and (?P<want>\d+)x\d+\)",
-     N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
-    (r"a and b must have same reduction dim, but got \[\d+, (?P<got>\d+)\] X \[(?P<want>\d+), \d+\]",  # meta
-     N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
-    (r"Expected all tensors to be on the same device",
-     N_("the model and the data are on different devices: move both with .to(device)")),
-    (r"The size of tensor a \((?P<a>\d+)\) must match the size of tensor b \((?P<b>\d+)\)",
-     N_("two tensors of different shapes meet ({a} against {b}): check which dimension each one lines up with")),
-    (r"expected input\[.*\] to have (?P<want>\d+) channels, but got (?P<got>\d+) channels",
-     N_("a layer expects {want} channels but gets {got}: check in_channels and the image's channels")),
-    (r"Expected state_dict to be dict-like",
-     N_("load_state_dict wants the dictionary torch.load returns, not a path")),
-    (r"default_collate: batch must contain tensors.*found <class 'PIL",
-     N_("a batch can be made of tensors, arrays and numbers, not PIL images: the dataset needs a transform such as "
-        "ToTensor, applied in __getitem__")),
-    (r"Output size is too small",
-     N_("the feature map became too small to pool or convolve: does each convolution keep the size (padding)?")),
-    (r"a leaf Variable that requires grad is being used in an in-place operation",
-     N_("a parameter cannot be changed in place while autograd records: do the update inside "
-        "`with torch.no_grad():`")),
-)
-
-
-def explain(err: BaseException) -> str:
-    """A hint for an error the learner's code raised: a known torch error in plain words, else the error itself."""
-    text = str(err)
-    for pattern, hint in _KNOWN_ERRORS:
-        found = re.search(pattern, text)
-        if found:
-            return _(hint).format(**found.groupdict())
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return f"{type(err).__name__}: {first}" if first else type(err).__name__

@@ -23,14 +23,15 @@ from __future__ import annotations
 import json
 import linecache
 import os
+import re
 import sys
 import traceback
 import types
 from pathlib import Path
 from typing import IO, Any
 
-from ..course.kit import Check, Wrong, explain
-from ..i18n import _
+from ..course.kit import Check, Wrong
+from ..i18n import N_, _
 from . import find_exercise
 
 
@@ -68,6 +69,44 @@ def _innermost_code(err: BaseException) -> types.CodeType | None:
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
     return tb.tb_frame.f_code if tb is not None else None
+
+
+# Errors torch raises for the mistakes beginners make most, each with what it usually means.
+_KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"cannot assign module before Module\.__init__\(\) call",
+     N_("call super().__init__() as the first line of __init__, before creating any layer")),
+    (r"mat1 and mat2 shapes cannot be multiplied \(\d+x(?P<got>\d+) and (?P<want>\d+)x\d+\)",
+     N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
+    (r"a and b must have same reduction dim, but got \[\d+, (?P<got>\d+)\] X \[(?P<want>\d+), \d+\]",  # meta
+     N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
+    (r"Expected all tensors to be on the same device",
+     N_("the model and the data are on different devices: move both with .to(device)")),
+    (r"The size of tensor a \((?P<a>\d+)\) must match the size of tensor b \((?P<b>\d+)\)",
+     N_("two tensors of different shapes meet ({a} against {b}): check which dimension each one lines up with")),
+    (r"expected input\[.*\] to have (?P<want>\d+) channels, but got (?P<got>\d+) channels",
+     N_("a layer expects {want} channels but gets {got}: check in_channels and the image's channels")),
+    (r"Expected state_dict to be dict-like",
+     N_("load_state_dict wants the dictionary torch.load returns, not a path")),
+    (r"default_collate: batch must contain tensors.*found <class 'PIL",
+     N_("a batch can be made of tensors, arrays and numbers, not PIL images: the dataset needs a transform such as "
+        "ToTensor, applied in __getitem__")),
+    (r"Output size is too small",
+     N_("the feature map became too small to pool or convolve: does each convolution keep the size (padding)?")),
+    (r"a leaf Variable that requires grad is being used in an in-place operation",
+     N_("a parameter cannot be changed in place while autograd records: do the update inside "
+        "`with torch.no_grad():`")),
+)
+
+
+def explain(err: BaseException) -> str:
+    """A hint for an error the learner's code raised: a known torch error in plain words, else the error itself."""
+    text = str(err)
+    for pattern, hint in _KNOWN_ERRORS:
+        found = re.search(pattern, text)
+        if found:
+            return _(hint).format(**found.groupdict())
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 def hint_for_error(err: BaseException, shown: str) -> str:

@@ -7,7 +7,7 @@ from types import ModuleType
 
 from PIL import Image
 
-from torchstart.course.kit import Check, Mistake, Wrong
+from torchstart.course.kit import Check, Mistake, Wrong, item_pair
 from torchstart.data.hymenoptera import hymenoptera_sample_root
 from torchstart.i18n import N_, _
 
@@ -49,18 +49,10 @@ def check_lazy(ex: ModuleType) -> None:
                           count=len(opened)))
 
 
-def _item(dataset, index: int) -> tuple[object, object]:
-    item = dataset[index]
-    if not isinstance(item, tuple) or len(item) != 2:
-        raise Wrong(_("item {index} is {kind}: return a pair (image, label)").format(
-            index=index, kind=type(item).__name__))
-    return item
-
-
 def check_items(ex: ModuleType) -> None:
     ants = ex.MyData(_train(), "ants")
     for index in range(len(ants)):
-        image, label = _item(ants, index)
+        image, label = item_pair(ants, index)
         if label != "ants":
             raise Wrong(_("item {index} has the label {label!r}: the label is the folder name, \"ants\"").format(
                 index=index, label=label))
@@ -77,7 +69,7 @@ def check_train_set(ex: ModuleType) -> None:
     want = _files("ants") + _files("bees")
     if len(train) != want:
         raise Wrong(_("train_set has {got} images, expected {want} (ants + bees)").format(got=len(train), want=want))
-    first, last = _item(train, 0)[1], _item(train, len(train) - 1)[1]
+    first, last = item_pair(train, 0)[1], item_pair(train, len(train) - 1)[1]
     if (first, last) != ("ants", "bees"):
         raise Wrong(_("the first label is {first!r} and the last {last!r}, expected \"ants\" and \"bees\": join "
                       "ants + bees, in that order").format(first=first, last=last))
