@@ -79,6 +79,8 @@ _KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
      N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
     (r"a and b must have same reduction dim, but got \[\d+, (?P<got>\d+)\] X \[(?P<want>\d+), \d+\]",  # meta
      N_("a Linear layer receives {got} features per sample but was built for {want}: check its in_features")),
+    (r"(?P<kind>\w+) is not a Module subclass",
+     N_("nn.Sequential takes the layers one by one, not a {kind}: nn.Sequential(*layers) unpacks a list")),
     (r"Expected all tensors to be on the same device",
      N_("the model and the data are on different devices: move both with .to(device)")),
     (r"The size of tensor a \((?P<a>\d+)\) must match the size of tensor b \((?P<b>\d+)\)",
