@@ -218,20 +218,10 @@ def test_next_names_the_first_lesson_not_run_and_the_first_exercise_not_passed(t
     assert "torchstart next" in rows[-2]
 
 
-def test_a_second_exercise_is_an_exercise_b_table_with_its_own_files_key_and_progress_name(tmp_path):
-    import shutil
-
-    from torchstart import course
-    from torchstart.exercises import Exercise
-
-    folder = tmp_path / "09_conv"
-    shutil.copytree(CONV.chapter.folder, folder, ignore=shutil.ignore_patterns("*.md", "figures"))
-    toml = (folder / "chapter.toml").read_text(encoding="utf-8")
-    second = toml[toml.index("[exercise]"):].replace("[exercise", "[exercise_b")
-    (folder / "chapter.toml").write_text(toml + "\n" + second, encoding="utf-8")
-    (chapter,) = course.chapters.__wrapped__(tmp_path)
-    first, other = (Exercise(chapter, text) for text in chapter.exercises)
-    assert chapter.exercise is first.text and other.text.hints == first.text.hints
-    assert [(e.key, e.name, e.file_name, e.solution_path.name) for e in (first, other)] == [
+def test_a_second_exercise_is_an_exercise_b_table_with_its_own_files_key_and_progress_name():
+    second = find_exercise("9b")
+    assert CONV.chapter.exercise is CONV.text and [t.part for t in CONV.chapter.exercises] == ["", "b"]
+    assert [(e.key, e.name, e.file_name, e.solution_path.name) for e in (CONV, second)] == [
         ("9", "conv", "09_conv.py", "exercise.py"), ("9b", "conv_b", "09_conv_b.py", "exercise_b.py")]
-    assert other.checks_module.endswith("_09_conv_b")
+    assert second.checks_module.endswith("_09_conv_b") and second.load_checks().CHECKS
+    assert second.load_checks() is not CONV.load_checks()

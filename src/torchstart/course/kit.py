@@ -61,6 +61,9 @@ COURSE_INPUT = [[1, 2, 0, 3, 1],
 COURSE_KERNEL = [[1, 2, 1],
                  [0, 1, 0],
                  [2, 1, 0]]
+# What a by-hand convolution must not call (exercises 9 and 9b): torch's, and NumPy's / SciPy's ways round the loops.
+CONVOLUTIONS = {"conv2d", "Conv2d", "conv1d", "convolution", "unfold", "Unfold", "conv_transpose2d",
+                "correlate", "convolve", "correlate2d", "convolve2d"}
 
 @dataclass(frozen=True)
 class Check:

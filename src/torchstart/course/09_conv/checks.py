@@ -9,14 +9,13 @@ import torch.nn.functional as F
 from hypothesis import strategies as st
 from torch import nn
 
+from torchstart.course.kit import CONVOLUTIONS as FORBIDDEN
 from torchstart.course.kit import COURSE_INPUT as INPUT
 from torchstart.course.kit import COURSE_KERNEL as KERNEL
 from torchstart.course.kit import Check, Mistake, Wrong, by_hand, close, generated, same_shape, tensor_of, values
 from torchstart.i18n import N_, _
 
 # (size, kernel, stride, padding): the course's 5×5 cases, layers on a 32×32 CIFAR image, and an odd one
-FORBIDDEN = {"conv2d", "Conv2d", "conv1d", "convolution", "unfold", "Unfold", "conv_transpose2d", "correlate",
-             "convolve", "correlate2d", "convolve2d"}  # torch's, and NumPy's / SciPy's ways round the loops
 SIZE_CASES = [(5, 3, 1, 0), (5, 3, 2, 0), (5, 3, 1, 1), (32, 5, 1, 2), (32, 3, 1, 0), (32, 3, 2, 1), (32, 5, 2, 0),
               (32, 7, 3, 3), (10, 4, 3, 2)]
 
