@@ -226,7 +226,7 @@ def dropout_batchnorm_model(seed: int) -> torch.nn.Module:
                              nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.3), nn.Linear(16 * 8 * 8, 10))
 
 
-def _learner_tree(module: ModuleType) -> ast.Module:
+def learner_tree(module: ModuleType) -> ast.Module:
     """The learner's file as a syntax tree, without its `if __name__ == "__main__":` block (trying things there is
     fine)."""
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
@@ -238,7 +238,7 @@ def torch_calls(module: ModuleType, forbidden: set[str]) -> list[tuple[str, int]
     """(name, line) of every use of a forbidden torch function or class in the learner's file: `F.conv2d`,
     `nn.Conv2d`, `torch.relu`, or a name imported from a module (`from torch.nn.functional import conv2d`)."""
     found = []
-    for node in ast.walk(_learner_tree(module)):
+    for node in ast.walk(learner_tree(module)):
         if isinstance(node, ast.Attribute) and node.attr in forbidden:
             found.append((ast.unparse(node), node.lineno))
         elif isinstance(node, ast.ImportFrom):

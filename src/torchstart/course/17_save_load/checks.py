@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
 from pathlib import Path
 from types import ModuleType
@@ -9,7 +10,7 @@ from types import ModuleType
 import torch
 from torch import nn
 
-from torchstart.course.kit import Check, Mistake, Wrong, seeded, tensor_of
+from torchstart.course.kit import Check, Mistake, Wrong, learner_tree, seeded, tensor_of
 from torchstart.i18n import N_, _
 from torchstart.models import Tudui
 
@@ -39,6 +40,12 @@ def check_save(ex: ModuleType) -> None:
                       "torch.save(model.state_dict(), path)").format(kind=type(saved).__name__))
 
 
+def _unsafe_loads(ex: ModuleType) -> list[int]:
+    """The lines of the learner's file that pass weights_only=False (to torch.load): unpickling runs code."""
+    return [node.lineno for node in ast.walk(learner_tree(ex)) if isinstance(node, ast.keyword)
+            and node.arg == "weights_only" and isinstance(node.value, ast.Constant) and node.value.value is False]
+
+
 def check_load(ex: ModuleType) -> None:
     model, fresh = _models()
     path = Path("reference.pth").resolve()
@@ -46,6 +53,13 @@ def check_load(ex: ModuleType) -> None:
     loaded = ex.load_weights(fresh, str(path))
     if not isinstance(loaded, nn.Module):
         raise Wrong(_("load_weights returned {kind}: return the model").format(kind=type(loaded).__name__))
+    if loaded is not fresh:
+        raise Wrong(_("load_weights returned a new model, not the one it was given: load the weights into model "
+                      "itself and return it"))
+    unsafe = _unsafe_loads(ex)
+    if unsafe:
+        raise Wrong(_("line {line} passes weights_only=False, so torch.load would run any code the file holds: a "
+                      "state_dict needs only weights_only=True").format(line=unsafe[0]))
     with seeded(1):
         x = torch.randn(4, 3, 32, 32)
     with torch.no_grad():
@@ -67,4 +81,10 @@ MISTAKES = (
     Mistake(N_("the file read but never loaded into the model"),
             "model.load_state_dict(torch.load(path, weights_only=True))", "torch.load(path, weights_only=True)",
             "logits differ"),
+    Mistake(N_("the weights loaded into a new model, not the one given"),
+            "model.load_state_dict(torch.load(path, weights_only=True))\n    return model",
+            "new = type(model)()\n    new.load_state_dict(torch.load(path, weights_only=True))\n    return new",
+            "not the one it was given"),
+    Mistake(N_("the file loaded with weights_only=False"), "torch.load(path, weights_only=True)",
+            "torch.load(path, weights_only=False)", "weights_only=False"),
 )
