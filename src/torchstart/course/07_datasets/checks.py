@@ -54,11 +54,30 @@ def check_item(ex: ModuleType) -> None:
                 index=index, got=label, want=int(labels[index])))
 
 
+class _Spy:
+    """COURSE_TRANSFORM that remembers the type of each input it was given."""
+
+    def __init__(self) -> None:
+        self.given: list[str] = []
+
+    def __call__(self, image):
+        self.given.append(type(image).__name__)
+        return COURSE_TRANSFORM(image)
+
+
 def check_transform(ex: ModuleType) -> None:
     images, labels = _arrays()
-    image, _label = _pair(ex.Cifar(images, labels, transform=COURSE_TRANSFORM)[3])
+    spy = _Spy()
+    dataset = ex.Cifar(images, labels, transform=spy)
+    if spy.given:
+        raise Wrong(_("the transform ran {count} times while the data set was made: run it in __getitem__, once "
+                      "per item, so a random transform differs every time").format(count=len(spy.given)))
+    image, _label = _pair(dataset[3])
     if isinstance(image, Image.Image):
         raise Wrong(_("item 3 is still a PIL image although a transform was given: apply self.transform to it"))
+    if spy.given != ["Image"]:
+        raise Wrong(_("the transform was given {kinds} for one item: give it the PIL image once, "
+                      "self.transform(Image.fromarray(…))").format(kinds=", ".join(spy.given) or _("nothing")))
     want = COURSE_TRANSFORM(Image.fromarray(images[3]))
     if not isinstance(image, torch.Tensor) or not close(image, want, atol=1e-6):
         raise Wrong(_("item 3 is {got}, expected the (3, 32, 32) tensor the transform makes of the PIL "
@@ -75,6 +94,10 @@ def check_loader(ex: ModuleType) -> None:
             got=shape(batch), labels=shape(batch_labels)))
     if batch_labels.tolist() == labels[:64].tolist():
         raise Wrong(_("the first batch is the first 64 images in order: shuffle them, shuffle=True"))
+    small, _small_labels = next(iter(ex.make_loader(dataset, batch_size=10)))
+    if len(small) != 10:
+        raise Wrong(_("make_loader(dataset, batch_size=10) gave a batch of {got}: pass batch_size on to the "
+                      "DataLoader").format(got=len(small)))
 
 
 CHECKS = (
@@ -82,7 +105,8 @@ CHECKS = (
     Check(N_("without a transform an item is (the PIL image, its class index)"), check_item, ("Cifar",)),
     Check(N_("with ToTensor + Normalize(0.5, 0.5) an item's image is the (3, 32, 32) tensor"), check_transform,
           ("Cifar",)),
-    Check(N_("make_loader gives shuffled (64, 3, 32, 32) batches"), check_loader, ("Cifar", "make_loader")),
+    Check(N_("make_loader gives shuffled (64, 3, 32, 32) batches, or batch_size of them"), check_loader,
+          ("Cifar", "make_loader")),
 )
 
 MISTAKES = (
@@ -91,4 +115,12 @@ MISTAKES = (
     Mistake(N_("the transform never applied"), "if self.transform is not None:", "if False:",
             "apply self.transform"),
     Mistake(N_("a loader that does not shuffle"), "shuffle=True", "shuffle=False", "shuffle=True"),
+    Mistake(N_("the transform given the NumPy array, not the PIL image"), "image = self.transform(image)",
+            "image = self.transform(self.images[index])", "give it the PIL image"),
+    Mistake(N_("the transform run once for all images when the data set is made"),
+            "        self.transform = transform\n",
+            "        self.transform = transform\n        if transform is not None:\n"
+            "            self.images = [transform(Image.fromarray(a)) for a in images]\n",
+            "while the data set was made"),
+    Mistake(N_("batch_size not passed on"), "batch_size=batch_size", "batch_size=64", "pass batch_size on"),
 )
