@@ -32,6 +32,9 @@ def _adapted(ex: ModuleType, num_classes: int = 10) -> nn.Module:
 def check_head(ex: ModuleType) -> None:
     model = _adapted(ex)
     head = model.classifier
+    if not isinstance(head, nn.Sequential):
+        raise Wrong(_("model.classifier is now {kind}, not VGG16's nn.Sequential of 7 layers: replace only its last "
+                      "layer, model.classifier[6] = …").format(kind=type(head).__name__))
     if len(head) != 7:
         raise Wrong(_("the classifier has {n} layers, VGG16's has 7: replace classifier[6] instead of adding a layer "
                       "after it (the course adds one; this exercise swaps it)").format(n=len(head)))
@@ -70,6 +73,9 @@ def check_frozen(ex: ModuleType) -> None:
     if trainable != want:
         raise Wrong(_("{got:,} parameters train, expected {want:,} (the classifier's)").format(
             got=trainable, want=want))
+    if not all(m.training for m in model.modules()):
+        raise Wrong(_("freeze_features put (part of) the model in eval mode: requires_grad = False is what "
+                      "freezes; eval() would also switch the classifier's Dropout off while it trains"))
 
 
 CHECKS = (
@@ -87,4 +93,9 @@ MISTAKES = (
             "use num_classes"),
     Mistake(N_("the whole model frozen, the head too"), "for p in model.features.parameters():",
             "for p in model.parameters():", "nothing trains"),
+    Mistake(N_("the whole classifier replaced instead of its last layer"),
+            "model.classifier[6] = nn.Linear(4096, num_classes)", "model.classifier = nn.Linear(25088, num_classes)",
+            "replace only its last layer"),
+    Mistake(N_("the model put in eval mode to freeze it"), "        p.requires_grad = False\n",
+            "        p.requires_grad = False\n    model.eval()\n", "eval mode"),
 )
