@@ -15,9 +15,19 @@ TAG = "y=2x"
 def _scalars(ex: ModuleType) -> list:
     """The learner's log folder read back: the (step, value) pairs of TAG."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter
 
     log_dir = tempfile.mkdtemp(prefix="logs-", dir=".")
-    ex.write_line(log_dir)
+    closed = []
+    original = SummaryWriter.close
+    SummaryWriter.close = lambda self: closed.append(self) or original(self)  # `with SummaryWriter(…)` closes too
+    try:
+        ex.write_line(log_dir)
+    finally:
+        SummaryWriter.close = original
+    if not closed:
+        raise Wrong(_("the writer was never closed, so points it still holds in memory may never reach the file: "
+                      "writer.close() at the end"))
     if not any(name.startswith("events.out.tfevents") for name in os.listdir(log_dir)):
         raise Wrong(_("there is no event file in log_dir: create the writer with SummaryWriter(log_dir)"))
     events = EventAccumulator(log_dir)
@@ -53,4 +63,5 @@ CHECKS = (
 MISTAKES = (
     Mistake(N_("value and step swapped in add_scalar"), '"y=2x", 2 * i, i)', '"y=2x", i, 2 * i)', "swapped"),
     Mistake(N_("another tag than y=2x"), 'add_scalar("y=2x"', 'add_scalar("y"', "expected \"y=2x\""),
+    Mistake(N_("the writer never closed"), "    writer.close()\n", "", "never closed"),
 )
