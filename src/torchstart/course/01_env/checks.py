@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 
 import torch
@@ -10,6 +12,19 @@ from torchstart.course.kit import Check, Mistake, Wrong
 from torchstart.i18n import N_, _
 
 KEYS = ("torch", "cuda", "mps")
+FAKE_VERSION = "9.9.9"  # what torch.__version__ reads for one call, to tell a typed-in version from torch's own
+
+
+@contextmanager
+def torch_says(cuda: bool, mps: bool, version: str = torch.__version__) -> Iterator[None]:
+    """torch's answers swapped for the duration of one call, so a hard-coded answer shows on any machine."""
+    saved = torch.cuda.is_available, torch.backends.mps.is_available, torch.__version__
+    torch.cuda.is_available, torch.backends.mps.is_available = (lambda: cuda), (lambda: mps)
+    torch.__version__ = version
+    try:
+        yield
+    finally:
+        torch.cuda.is_available, torch.backends.mps.is_available, torch.__version__ = saved
 
 
 def _info(ex: ModuleType) -> dict:
@@ -34,12 +49,17 @@ def check_version(ex: ModuleType) -> None:
     if got != torch.__version__:
         raise Wrong(_("\"torch\" is {got!r}, but the torch that runs your file is {want!r}: use "
                       "torch.__version__").format(got=got, want=torch.__version__))
+    with torch_says(torch.cuda.is_available(), torch.backends.mps.is_available(), FAKE_VERSION):
+        faked = _info(ex).get("torch")
+    if faked != FAKE_VERSION:
+        raise Wrong(_("\"torch\" stays {got!r} when torch.__version__ reads {fake!r} (faked for one call): do "
+                      "not type the version in, read torch.__version__").format(got=faked, fake=FAKE_VERSION))
 
 
 def check_accelerators(ex: ModuleType) -> None:
     info = _info(ex)
-    torch_says = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
-    for key, want in torch_says.items():
+    torch_says_now = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    for key, want in torch_says_now.items():
         got = info.get(key)
         if callable(got):
             raise Wrong(_("\"{key}\" is the function itself, not True/False: call it — add the () after "
@@ -49,6 +69,13 @@ def check_accelerators(ex: ModuleType) -> None:
         if got != want:
             raise Wrong(_("\"{key}\" is {got}, but torch says {want} on this machine").format(
                 key=key, got=got, want=want))
+    cuda, mps = not torch_says_now["cuda"], not torch_says_now["mps"]  # the other answers, for one call
+    with torch_says(cuda, mps):
+        faked = _info(ex)
+    for key, want in (("cuda", cuda), ("mps", mps)):
+        if faked.get(key) != want:
+            raise Wrong(_("\"{key}\" stays {got} when torch says {want} (faked for one call): do not type the "
+                          "answer in, ask torch — is_available()").format(key=key, got=faked.get(key), want=want))
 
 
 CHECKS = (
@@ -62,4 +89,8 @@ MISTAKES = (
             "torch.cuda.is_available,", "add the () after is_available"),
     Mistake(N_("the torch.version module instead of torch.__version__"), "torch.__version__,", "torch.version,",
             "is a module"),
+    Mistake(N_("the answer typed in instead of asked of torch"), '"cuda": torch.cuda.is_available(),',
+            f'"cuda": {torch.cuda.is_available()},', "do not type the answer in"),
+    Mistake(N_("the version typed in"), '"torch": torch.__version__,', f'"torch": "{torch.__version__}",',
+            "do not type the version in"),
 )
