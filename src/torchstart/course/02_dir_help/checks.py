@@ -19,6 +19,11 @@ def _list(value: object, what: str) -> list:
     return value
 
 
+class _Parent:
+    def inherited(self) -> None:
+        """A method the object's class inherits: dir() lists it, vars() does not."""
+
+
 def check_public_names(ex: ModuleType) -> None:
     got = _list(ex.public_names(MODULE), "public_names")
     want = sorted(name for name in dir(MODULE) if not name.startswith("_"))
@@ -32,6 +37,13 @@ def check_public_names(ex: ModuleType) -> None:
             name=missing[0]))
     if got != want:
         raise Wrong(_("the names are all there but not in order: return sorted(…)"))
+    child = type("Child", (_Parent,), {"own": 1})()
+    child.mine = 2
+    got = _list(ex.public_names(child), "public_names")
+    if got != ["inherited", "mine", "own"]:
+        raise Wrong(_("for an object with an attribute of its own, one of its class and one its class inherits, "
+                      "public_names gave {got}, expected ['inherited', 'mine', 'own']: dir(obj) lists inherited "
+                      "names too, vars(obj) does not").format(got=got))
 
 
 def _kind(value: object) -> str:
@@ -40,27 +52,47 @@ def _kind(value: object) -> str:
     return _("a function") if callable(value) else type(value).__name__
 
 
-def check_classes(ex: ModuleType) -> None:
-    got = _list(ex.classes_in(MODULE), "classes_in")
-    want = [name for name in dir(MODULE) if not name.startswith("_") and inspect.isclass(getattr(MODULE, name))]
+def _made_up_module() -> ModuleType:
+    """A module unlike torch.utils.data: a lower-case class, and upper-case names that are not classes."""
+    module = ModuleType("shapes")
+    module.circle = type("circle", (), {})
+    module.Square = type("Square", (), {})
+    module.SIZE = 3
+    module.Helper = lambda: None
+    module._Private = type("_Private", (), {})
+    return module
+
+
+def _compare_classes(ex: ModuleType, module: ModuleType) -> None:
+    got = _list(ex.classes_in(module), "classes_in")
+    want = [name for name in dir(module) if not name.startswith("_") and inspect.isclass(getattr(module, name))]
     for name in got:
-        value = getattr(MODULE, str(name), None)
         if str(name).startswith("_"):
             raise Wrong(_("{name!r} starts with _: classes_in keeps only public names").format(name=name))
+        if not hasattr(module, str(name)):
+            raise Wrong(_("classes_in({module}) gave {name!r}, which is not in that module: look in the module "
+                          "given, not in a fixed one").format(module=module.__name__, name=name))
+        value = getattr(module, str(name))
         if not inspect.isclass(value):
             raise Wrong(_("{name!r} is {kind}, not a class: keep the names whose value is a class "
                           "(isinstance(value, type))").format(name=name, kind=_kind(value)))
     missing = [name for name in want if name not in got]
     if missing:
-        raise Wrong(_("{name!r} is a class but missing from your list").format(name=missing[0]))
+        raise Wrong(_("{name!r} in {module} is a class but missing from your list: decide by the value, "
+                      "isinstance(value, type), not by the name").format(name=missing[0], module=module.__name__))
     if sorted(got) != sorted(want) or got != sorted(got):
         raise Wrong(_("the classes are there but not in order (or twice): return them sorted, once each"))
 
 
+def check_classes(ex: ModuleType) -> None:
+    for module in (MODULE, _made_up_module()):
+        _compare_classes(ex, module)
+
+
 CHECKS = (
-    Check(N_("public_names(torch.utils.data): dir() without the names that start with _, sorted"),
+    Check(N_("public_names(torch.utils.data), and of an object: dir() without the names that start with _, sorted"),
           check_public_names, ("public_names",)),
-    Check(N_("classes_in(torch.utils.data): Dataset, DataLoader and the other classes, nothing else"), check_classes,
+    Check(N_("classes_in(torch.utils.data), and of a made-up module: the classes, nothing else"), check_classes,
           ("classes_in",)),
 )
 
@@ -69,4 +101,12 @@ MISTAKES = (
             "for name in dir(obj)", "starts with _"),
     Mistake(N_("callable() used to find classes: functions are callable too"),
             "isinstance(getattr(module, name), type)", "callable(getattr(module, name))", "not a class"),
+    Mistake(N_("vars(obj) instead of dir(obj): inherited names lost"), "for name in dir(obj) if",
+            "for name in vars(obj) if", "vars(obj) does not"),
+    Mistake(N_("classes told by a capital first letter"), "isinstance(getattr(module, name), type)",
+            "name[0].isupper()", "not by the name"),
+    Mistake(N_("torch.utils.data searched instead of the module given"),
+            "public_names(module) if isinstance(getattr(module, name), type)",
+            "public_names(torch.utils.data) if isinstance(getattr(torch.utils.data, name), type)",
+            "not in a fixed one"),
 )
