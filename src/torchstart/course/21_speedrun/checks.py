@@ -18,7 +18,17 @@ from types import ModuleType
 import torch
 import torch.nn.functional as F
 
-from torchstart.course.kit import Check, Mistake, Wrong, cifar_sample, same_shape, shape, standardised, tensor_of
+from torchstart.course.kit import (
+    Check,
+    Mistake,
+    Wrong,
+    by_hand,
+    cifar_sample,
+    same_shape,
+    shape,
+    standardised,
+    tensor_of,
+)
 from torchstart.i18n import N_, _
 from torchstart.models.speedrun import Whitening
 
@@ -192,6 +202,9 @@ CHECKS = (
           check_reference, ("whitening_filters",)),
     Check(N_("on 480,500 patches of 500 embedded CIFAR-10 images (λ from 9.95 to 0.00011): the filters of lesson "
              "21's whitening layer, up to sign"), check_cifar, ("whitening_filters",)),
+    Check(N_("written by hand: no torchstart Whitening"),
+          by_hand({"Whitening"}, N_("the whitening filters"), lambda ex: _answer(ex, _spread_patches()[:300])),
+          ("whitening_filters",)),
 )
 
 MISTAKES = (
@@ -207,4 +220,9 @@ MISTAKES = (
             "divide by the square root"),
     Mistake(N_("eps left out"), "torch.sqrt(eigenvalues + eps)", "torch.sqrt(eigenvalues)", "add eps before"),
     Mistake(N_("the smallest eigenvalue first"), "return filters.flip(0)", "return filters", ".flip(0)"),
+    Mistake(N_("the lesson's Whitening layer asked for its filters"), "    return filters.flip(0)",
+            "    from torchstart.models.speedrun import Whitening\n"
+            "    layer = Whitening(in_channels=patches.shape[1] // 4)\n"
+            "    layer.fit(patches.reshape(len(patches), -1, 2, 2), eps=eps)\n"
+            "    return layer.weight[:patches.shape[1]].flatten(1)", "by hand"),
 )
